@@ -1,0 +1,1 @@
+"""Plain-Python document filters: each computes signals on a Document and names the rules it fails."""

@@ -1,0 +1,1 @@
+"""Data contracts: the Document record, its Parquet schema, config models and the manifest."""

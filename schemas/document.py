@@ -1,0 +1,82 @@
+"""The Document record every stage reads and writes, and its Parquet schema."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import pyarrow as pa
+
+DOMAINS = ("general", "math", "code", "multilingual")
+
+
+@dataclass
+class Document:
+    """One document on its way through the pipeline (see DESIGN.md, "The document record").
+
+    `html` and `http_headers` are transient: they carry the raw page to the extraction stage
+    and are never written to Parquet.
+    """
+
+    id: str
+    source: str
+    text: str = ""
+    url: str | None = None
+    fetched_at: str | None = None
+    title: str | None = None
+    lang: str | None = None
+    lang_score: float | None = None
+    domain: str | None = None
+    tokens: int = 0
+    signals: dict[str, float] = field(default_factory=dict)
+    pii: dict[str, int] = field(default_factory=dict)
+    dup_cluster: str | None = None
+    rejected_by: list[str] = field(default_factory=list)
+    html: bytes | None = None
+    http_headers: dict[str, str] | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        """The Parquet row: every persisted field, maps as lists of pairs (sorted for determinism)."""
+        row = {name: getattr(self, name) for name in PERSISTED_FIELDS}
+        row["signals"] = sorted(self.signals.items())
+        row["pii"] = sorted(self.pii.items())
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Document:
+        """Inverse of `to_row`; accepts maps as dicts or lists of pairs (pyarrow returns pairs)."""
+        values = {name: row.get(name) for name in PERSISTED_FIELDS if name in row}
+        values["signals"] = dict(row.get("signals") or {})
+        values["pii"] = dict(row.get("pii") or {})
+        values["rejected_by"] = list(row.get("rejected_by") or [])
+        values["tokens"] = int(row.get("tokens") or 0)
+        return cls(**values)
+
+
+def stable_id(source_uri: str, record_id: str) -> str:
+    """Document id from where the record came from: the same input gives the same id on any runner."""
+    return hashlib.sha1(f"{source_uri}\x00{record_id}".encode()).hexdigest()
+
+
+DOCUMENT_SCHEMA = pa.schema(
+    [
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("url", pa.string()),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("fetched_at", pa.string()),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("lang", pa.string()),
+        pa.field("lang_score", pa.float64()),
+        pa.field("domain", pa.string()),
+        pa.field("tokens", pa.int64(), nullable=False),
+        pa.field("signals", pa.map_(pa.string(), pa.float64())),
+        pa.field("pii", pa.map_(pa.string(), pa.int64())),
+        pa.field("dup_cluster", pa.string()),
+        pa.field("rejected_by", pa.list_(pa.string())),
+    ]
+)
+
+PERSISTED_FIELDS = tuple(f.name for f in DOCUMENT_SCHEMA)
+assert set(PERSISTED_FIELDS) <= {f.name for f in fields(Document)}
