@@ -8,7 +8,7 @@ document fails as "<stage>.<rule>". Decisions that depend only on signals and th
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from schemas.document import Document
 
@@ -33,6 +33,26 @@ def decide(stage: str, signals: Mapping[str, float], rules: Mapping[str, Bounds]
     ]
 
 
+@dataclass(frozen=True)
+class Overrides:
+    """Per-language and per-domain replacements of a filter's rules (by rule name, no stage prefix).
+
+    An override replaces the whole Bounds of its rule; `Bounds()` disables it. Domain overrides win over
+    language ones: a code page is judged as code whatever its language, so math and code pages are not
+    killed by prose rules such as terminal punctuation or symbol ratios.
+    """
+
+    by_lang: Mapping[str, Mapping[str, Bounds]] = field(default_factory=dict)
+    by_domain: Mapping[str, Mapping[str, Bounds]] = field(default_factory=dict)
+
+    def apply(self, rules: Mapping[str, Bounds], domain: str | None, lang: str | None) -> dict[str, Bounds]:
+        """The rules that apply to a document of this domain and language."""
+        resolved = dict(rules)
+        resolved.update(self.by_lang.get(lang or "", {}))
+        resolved.update(self.by_domain.get(domain or "", {}))
+        return resolved
+
+
 class Stage:
     """One per-document step of the pipeline. Subclasses set `name` and implement `process`."""
 
@@ -47,16 +67,30 @@ class Stage:
 
 
 class SignalFilter(Stage):
-    """A filter that computes signals and decides from threshold rules alone."""
+    """A filter that computes signals and decides from threshold rules alone.
 
-    def __init__(self, rules: Mapping[str, Bounds]):
+    `decide_doc` is the cheap decision step: a pure function of the stored signals, the document's
+    domain and language and the configuration (rules + overrides), which `curate tune` reuses.
+    """
+
+    def __init__(self, rules: Mapping[str, Bounds], overrides: Overrides | None = None):
         self.rules = dict(rules)
+        self.overrides = overrides or Overrides()
 
     def compute(self, doc: Document) -> dict[str, float]:
         """The filter's signals, keyed without the stage prefix."""
         raise NotImplementedError
 
+    def decide_doc(self, signals: Mapping[str, float], domain: str | None, lang: str | None) -> list[str]:
+        """Failed rules from `signals` keyed without the stage prefix (see `own_signals`)."""
+        return decide(self.name, signals, self.overrides.apply(self.rules, domain, lang))
+
+    def own_signals(self, signals: Mapping[str, float]) -> dict[str, float]:
+        """This filter's entries of a stored `doc.signals` map, with the "<stage>." prefix removed."""
+        prefix = f"{self.name}."
+        return {key[len(prefix):]: value for key, value in signals.items() if key.startswith(prefix)}
+
     def process(self, doc: Document) -> list[str]:
-        signals = self.compute(doc)
-        doc.signals.update({f"{self.name}.{key}": float(value) for key, value in signals.items()})
-        return decide(self.name, signals, self.rules)
+        signals = {key: float(value) for key, value in self.compute(doc).items()}
+        doc.signals.update({f"{self.name}.{key}": value for key, value in signals.items()})
+        return self.decide_doc(signals, doc.domain, doc.lang)

@@ -1,14 +1,15 @@
-"""The Document record every stage reads and writes, and its Parquet schema."""
+"""The Document record every stage reads and writes, its Parquet schema, and the error record."""
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 import pyarrow as pa
 
 DOMAINS = ("general", "math", "code", "multilingual")
+RAW_PREFIX_BYTES = 512
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Document:
     http_headers: dict[str, str] | None = None
 
     def to_row(self) -> dict[str, Any]:
-        """The Parquet row: every persisted field, maps as lists of pairs (sorted for determinism)."""
+        """The Parquet row: every persisted field, maps as sorted lists of pairs (deterministic bytes)."""
         row = {name: getattr(self, name) for name in PERSISTED_FIELDS}
         row["signals"] = sorted(self.signals.items())
         row["pii"] = sorted(self.pii.items())
@@ -46,12 +47,33 @@ class Document:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Document:
         """Inverse of `to_row`; accepts maps as dicts or lists of pairs (pyarrow returns pairs)."""
-        values = {name: row.get(name) for name in PERSISTED_FIELDS if name in row}
+        values = {name: row[name] for name in PERSISTED_FIELDS if name in row}
         values["signals"] = dict(row.get("signals") or {})
         values["pii"] = dict(row.get("pii") or {})
         values["rejected_by"] = list(row.get("rejected_by") or [])
         values["tokens"] = int(row.get("tokens") or 0)
         return cls(**values)
+
+
+@dataclass
+class ErrorRecord:
+    """A record that could not be read or processed: where it came from, why, and its first bytes."""
+
+    source: str
+    stage: str
+    error: str
+    raw: str = ""
+    id: str | None = None
+
+    @classmethod
+    def of(cls, source: str, stage: str, error: str, raw: bytes | str = b"", id: str | None = None):
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8", "surrogatepass")
+        prefix = raw[:RAW_PREFIX_BYTES].decode("utf-8", "backslashreplace")
+        return cls(source=source, stage=stage, error=error, raw=prefix, id=id)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 def stable_id(source_uri: str, record_id: str) -> str:

@@ -1,0 +1,1 @@
+"""Model-backed and rule-based scorers: domain, quality, LLM annotators."""

@@ -1,0 +1,1 @@
+"""The Beam side of pretrain-curator: sources, HTML extraction, dedup, PII, shards, graph and CLI."""

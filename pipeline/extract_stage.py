@@ -1,0 +1,36 @@
+"""The extraction stage: raw HTML on the document -> text, title and extraction signals."""
+
+from __future__ import annotations
+
+from filters.base import Stage
+from pipeline.extract import extract
+from schemas.config import ExtractConfig
+from schemas.document import Document
+
+
+class ExtractStage(Stage):
+    """Turns `doc.html` into `doc.text`; WET and text-dump records arrive with text and pass through.
+
+    Pages that cannot be extracted raise `ExtractionError`, which the stage runner turns into an
+    error record with the reason; a non-2xx HTTP status is a rejection."""
+
+    name = "extract"
+
+    def __init__(self, cfg: ExtractConfig):
+        self.cfg = cfg
+
+    def process(self, doc: Document) -> list[str]:
+        if doc.html is None:
+            return []
+        status = doc.signals.get("read.http_status", 200.0)
+        if not 200 <= status < 300:
+            doc.html = doc.http_headers = None
+            return ["extract.http_status"]
+        result = extract(
+            doc.html, doc.url, doc.http_headers, fmt=self.cfg.fmt, extractor=self.cfg.extractor,
+            time_budget_s=self.cfg.time_budget_s, max_html_bytes=self.cfg.max_html_bytes,
+        )
+        doc.text, doc.title = result.text, result.title
+        doc.signals.update({f"extract.{k}": float(v) for k, v in result.signals.items()})
+        doc.html = doc.http_headers = None
+        return []

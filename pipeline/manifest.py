@@ -1,0 +1,35 @@
+"""Writes manifest.json once every shard is written: a single element with the run's facts as side inputs."""
+
+from __future__ import annotations
+
+import apache_beam as beam
+from apache_beam.pvalue import AsDict, AsList
+
+from pipeline.sinks import write_atomically
+from schemas.config import Config
+from schemas.manifest import MANIFEST_NAME, build_manifest, dumps
+
+
+class WriteManifest(beam.PTransform):
+    def __init__(self, output: str, cfg: Config, patterns: list[str], stage_names: list[str], *,
+                 files, infos, counts):
+        super().__init__()
+        self.output, self.cfg, self.patterns, self.stage_names = output, cfg, patterns, stage_names
+        self.files, self.infos, self.counts = files, infos, counts
+
+    def expand(self, pbegin):
+        output, cfg, patterns, stage_names = self.output, self.cfg, self.patterns, self.stage_names
+
+        def write(_, files, infos, counts):
+            manifest = build_manifest(
+                config=cfg.model_dump(), config_sha256=cfg.digest(), patterns=patterns,
+                files=files, stage_names=stage_names, counts=counts, shards=infos,
+            )
+            write_atomically(f"{output.rstrip('/')}/{MANIFEST_NAME}", dumps(manifest).encode())
+            return manifest["counts"]
+
+        return (
+            pbegin
+            | beam.Create([None])
+            | beam.Map(write, files=AsList(self.files), infos=AsList(self.infos), counts=AsDict(self.counts))
+        )

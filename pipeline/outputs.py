@@ -1,0 +1,94 @@
+"""The output directory: preparing it for a run and verifying it against its manifest (`curate verify`)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+
+from apache_beam.io.filesystems import FileSystems
+
+from schemas.manifest import MANIFEST_NAME
+
+OUTPUT_KINDS = ("shards", "rejected", "errors")
+
+
+class OutputError(RuntimeError):
+    pass
+
+
+def _join(output: str, *parts: str) -> str:
+    return "/".join([output.rstrip("/"), *parts])
+
+
+def _listed(output: str, kind: str) -> list[str]:
+    """Visible files under OUT/<kind>/, relative to OUT (hidden temp files are not outputs)."""
+    pattern = _join(output, kind, "**")
+    found = FileSystems.match([pattern])[0].metadata_list
+    prefix = len(output.rstrip("/")) + 1
+    paths = []
+    for meta in found:
+        rel = meta.path[prefix:] if meta.path.startswith(output.rstrip("/")) else meta.path
+        if not any(part.startswith(".") for part in rel.split("/")):
+            paths.append(rel)
+    return sorted(paths)
+
+
+def prepare_output(output: str, overwrite: bool) -> None:
+    """Refuses to mix two runs in one directory; with `overwrite`, deletes the earlier run's outputs."""
+    earlier = [_join(output, MANIFEST_NAME)] if FileSystems.exists(_join(output, MANIFEST_NAME)) else []
+    for kind in OUTPUT_KINDS:
+        earlier += [_join(output, rel) for rel in _listed(output, kind)]
+    if earlier and not overwrite:
+        raise OutputError(f"{output} holds the outputs of an earlier run; pass --overwrite to replace them")
+    if earlier:
+        FileSystems.delete(earlier)
+
+
+def _sha256(path: str) -> tuple[str, bytes]:
+    with FileSystems.open(path, compression_type="uncompressed") as fh:
+        data = fh.read()
+    return hashlib.sha256(data).hexdigest(), data
+
+
+def _rows(rel: str, data: bytes) -> int:
+    if rel.endswith(".parquet"):
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+    return sum(1 for line in data.splitlines() if line.strip())
+
+
+def verify_output(output: str) -> list[str]:
+    """Every problem found: missing or unlisted files, checksum or row-count mismatches, and a broken
+    conservation law (input records = kept + rejected + errors). Empty means the output is sound."""
+    manifest_path = _join(output, MANIFEST_NAME)
+    if not FileSystems.exists(manifest_path):
+        return [f"{manifest_path} does not exist"]
+    with FileSystems.open(manifest_path) as fh:
+        manifest = json.load(fh)
+    problems = []
+    listed = {s["path"]: s for s in manifest["shards"]}
+    on_disk = {rel for kind in OUTPUT_KINDS for rel in _listed(output, kind)}
+    for rel in sorted(on_disk - listed.keys()):
+        problems.append(f"{rel} is not in the manifest")
+    totals = dict.fromkeys(OUTPUT_KINDS, 0)
+    for rel, shard in sorted(listed.items()):
+        if rel not in on_disk:
+            problems.append(f"{rel} is in the manifest but missing")
+            continue
+        digest, data = _sha256(_join(output, rel))
+        if digest != shard["sha256"]:
+            problems.append(f"{rel}: sha256 {digest} != manifest {shard['sha256']}")
+        rows = _rows(rel, data)
+        if rows != shard["rows"]:
+            problems.append(f"{rel}: {rows} rows != manifest {shard['rows']}")
+        totals[shard["kind"]] += rows
+    expected = manifest["counts"]["input"]
+    recounted = sum(totals.values())
+    if recounted != expected:
+        problems.append(
+            f"input records {expected} != kept {totals['shards']} + rejected {totals['rejected']} "
+            f"+ errors {totals['errors']} = {recounted}"
+        )
+    return problems

@@ -1,0 +1,163 @@
+"""Readers: every input record becomes exactly one Document or one ErrorRecord, split reads included."""
+
+import gzip
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import zstandard
+
+from pipeline.sources import ReadTask, detect_format, plan_tasks, read_task
+from schemas.config import InputConfig
+from schemas.document import Document, ErrorRecord
+
+LINES = [{"id": f"doc-{i}", "text": f"Document number {i} " + "word " * (i % 17), "url": f"https://e.org/{i}"}
+         for i in range(500)]
+
+
+def _read_all(path: str, size: int, cfg: InputConfig):
+    out = []
+    for task in plan_tasks(path, size, cfg):
+        out.extend(read_task(task, cfg))
+    return out
+
+
+def test_detect_format():
+    assert detect_format("a/CC-MAIN-1.warc.gz") == "warc"
+    assert detect_format("x.warc.wet.gz") == "wet"
+    assert detect_format("x.jsonl.zst") == "jsonl"
+    assert detect_format("x.parquet") == "parquet"
+    assert detect_format("x.txt", "jsonl") == "jsonl"
+
+
+def test_jsonl_split_into_ranges_reads_each_line_once(tmp_path):
+    path = tmp_path / "big.jsonl"
+    data = "".join(json.dumps(obj) + "\n" for obj in LINES).encode()
+    path.write_bytes(data)
+    cfg = InputConfig(split_bytes=2**16)
+    tasks = plan_tasks(str(path), len(data), cfg)
+    # a tiny split size (the smallest allowed) cuts lines at arbitrary bytes
+    assert len(tasks) == -(-len(data) // 2**16)
+    docs = _read_all(str(path), len(data), cfg)
+    assert [d.id for d in docs] == [obj["id"] for obj in LINES]
+    assert [d.text for d in docs] == [obj["text"] for obj in LINES]
+
+
+def test_jsonl_split_boundary_on_line_start(tmp_path):
+    # lines of exactly 2**16 bytes: every range starts on a line start
+    line = json.dumps({"text": "x" * (2**16 - 13)}) + "\n"
+    assert len(line) == 2**16
+    path = tmp_path / "aligned.jsonl"
+    path.write_text(line * 3)
+    docs = _read_all(str(path), 3 * 2**16, InputConfig(split_bytes=2**16))
+    assert len(docs) == 3
+    assert len({d.id for d in docs}) == 3  # hashed ids from distinct offsets
+
+
+def test_compressed_jsonl_and_field_names(tmp_path):
+    rows = [{"doc_id": 7, "body": "Seven is a number.", "link": "https://seven.example"}]
+    raw = "".join(json.dumps(r) + "\n" for r in rows).encode()
+    cfg = InputConfig(id_field="doc_id", text_field="body", url_field="link")
+    for name, blob in (("a.jsonl.gz", gzip.compress(raw)), ("a.jsonl.zst", zstandard.compress(raw))):
+        path = tmp_path / name
+        path.write_bytes(blob)
+        (doc,) = _read_all(str(path), len(blob), cfg)
+        assert (doc.id, doc.text, doc.url) == ("7", "Seven is a number.", "https://seven.example")
+
+
+def test_broken_jsonl_lines_become_errors_with_reasons(tmp_path):
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(
+        b'{"text": "fine"}\n'
+        b'{"text": "unterminated\n'
+        b'{"title": "no text"}\n'
+        b'[1, 2, 3]\n'
+        b'{"text": "bad \xff\xfe bytes"}\n'
+        b'{"text": 42}\n'
+    )
+    records = _read_all(str(path), path.stat().st_size, InputConfig())
+    assert len(records) == 6
+    assert isinstance(records[0], Document)
+    errors = [r.error for r in records[1:]]
+    assert all(isinstance(r, ErrorRecord) for r in records[1:])
+    assert errors[0].startswith("invalid JSON")
+    assert errors[1] == "text field 'text' missing"
+    assert errors[2] == "JSON line is a list, not an object"
+    assert errors[3].startswith("undecodable bytes")
+    assert errors[4] == "text field 'text' not a string (int)"
+    assert records[1].source == f"{path}@17"  # offset of the second line
+
+
+def test_truncated_gzip_jsonl_keeps_what_was_read_and_reports_the_rest(tmp_path):
+    raw = "".join(json.dumps(obj) + "\n" for obj in LINES).encode()
+    blob = gzip.compress(raw)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(blob[: len(blob) // 2])
+    records = _read_all(str(path), len(blob) // 2, InputConfig())
+    assert isinstance(records[-1], ErrorRecord)
+    assert "unreadable compressed data" in records[-1].error
+    assert all(isinstance(r, Document) for r in records[:-1]) and len(records) > 10
+
+
+def test_parquet_row_groups_are_separate_tasks(tmp_path):
+    path = tmp_path / "dump.parquet"
+    pq.write_table(pa.Table.from_pylist(LINES), path, row_group_size=64)
+    cfg = InputConfig()
+    tasks = plan_tasks(str(path), path.stat().st_size, cfg)
+    assert tasks == [ReadTask(str(path), "parquet", g, g + 1) for g in range(8)]
+    docs = _read_all(str(path), path.stat().st_size, cfg)
+    assert [d.id for d in docs] == [obj["id"] for obj in LINES]
+
+
+def test_parquet_without_text_column_reports_every_row(tmp_path):
+    path = tmp_path / "notext.parquet"
+    pq.write_table(pa.Table.from_pylist([{"body": "x"}] * 5), path)
+    records = _read_all(str(path), path.stat().st_size, InputConfig())
+    assert len(records) == 5 and all(isinstance(r, ErrorRecord) for r in records)
+
+
+def _warc_member(i: int, http: bytes, kind: str = "response") -> bytes:
+    head = (f"WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{i:08d}>\r\n"
+            f"WARC-Date: 2024-01-0{i % 9 + 1}T00:00:00Z\r\nWARC-Target-URI: http://x.example/{i}\r\n"
+            f"Content-Length: {len(http)}\r\n\r\n").encode()
+    return gzip.compress(head + http + b"\r\n\r\n", mtime=0)
+
+
+def test_warc_good_bad_and_truncated_records(tmp_path):
+    page = b"<html><body><p>hello</p></body></html>"
+    ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + page
+    last = _warc_member(4, ok)
+    data = (_warc_member(1, ok) + _warc_member(2, b"GARBAGE\r\n\r\n" + page)
+            + _warc_member(3, b"plain extracted text", kind="conversion") + last[: len(last) // 2])
+    path = tmp_path / "t.warc.gz"
+    path.write_bytes(data)
+    records = _read_all(str(path), len(data), InputConfig())
+    assert len(records) == 4
+    first, bad, wet, cut = records
+    assert isinstance(first, Document) and first.html == page and first.url == "http://x.example/1"
+    assert first.http_headers["content-type"] == "text/html; charset=utf-8"
+    assert first.fetched_at == "2024-01-02T00:00:00Z"
+    assert isinstance(bad, ErrorRecord) and bad.error.startswith("bad HTTP headers")
+    assert isinstance(wet, Document) and wet.text == "plain extracted text" and wet.html is None
+    assert isinstance(cut, ErrorRecord) and "truncated" in cut.error
+    assert first.id != wet.id and len(first.id) == 40
+
+
+def test_warc_broken_gzip_in_the_middle_reports_the_rest(tmp_path):
+    ok = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<p>x</p>"
+    cut = _warc_member(2, ok)
+    data = _warc_member(1, ok) + cut[: len(cut) // 2] + _warc_member(3, ok)
+    path = tmp_path / "mid.warc.gz"
+    path.write_bytes(data)
+    records = _read_all(str(path), len(data), InputConfig())
+    assert isinstance(records[0], Document)
+    assert isinstance(records[-1], ErrorRecord) and "unreadable WARC data" in records[-1].error
+
+
+def test_overlong_jsonl_line_is_an_error_and_reading_goes_on(tmp_path):
+    path = tmp_path / "long.jsonl"
+    path.write_text(json.dumps({"text": "y" * 5000}) + "\n" + json.dumps({"text": "short"}) + "\n")
+    records = _read_all(str(path), path.stat().st_size, InputConfig(max_record_bytes=1024))
+    assert isinstance(records[0], ErrorRecord) and "exceeds input.max_record_bytes" in records[0].error
+    assert isinstance(records[1], Document) and records[1].text == "short"
+    assert records[1].source.endswith("@5013")
