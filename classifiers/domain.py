@@ -7,9 +7,15 @@ sets "multilingual" earlier and that decision is kept.
 
 from __future__ import annotations
 
+import re
+
 from filters.base import Stage
 from schemas.config import DomainConfig
 from schemas.document import Document
+
+# Math left as TeX in the text ($..$ by pandoc's rule, $$..$$, \(..\), \[..\]): pages whose MathJax
+# config the extractor did not see, and text dumps, carry their formulas this way.
+_TEX_MATH = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\w$])\$[^\s$](?:[^$\n]*[^\s$])?\$(?![\w$])", re.S)
 
 
 class DomainStage(Stage):
@@ -22,7 +28,8 @@ class DomainStage(Stage):
         if doc.domain:
             return []
         lines = max(doc.text.count("\n") + 1, 1)
-        formulas = doc.signals.get("extract.formula_count", 0.0)
+        formulas = max(doc.signals.get("extract.formula_count", 0.0), len(_TEX_MATH.findall(doc.text)))
+        doc.signals["domain.formula_count"] = float(formulas)
         code_share = doc.signals.get("extract.code_lines", 0.0) / lines
         doc.signals["domain.code_line_share"] = code_share
         if formulas >= self.cfg.math_min_formulas:

@@ -61,6 +61,10 @@ class Stage:
     def setup(self) -> None:
         """Load models or data; called once per worker before the first document."""
 
+    def bind(self, side: object) -> None:
+        """Receive a value computed by the pipeline itself (a side input), e.g. the KL reference."""
+        raise TypeError(f"stage {self.name!r} takes no side input")
+
     def process(self, doc: Document) -> list[str]:
         """Update `doc` (text, signals, fields) and return the rules it fails; empty means it passes."""
         raise NotImplementedError

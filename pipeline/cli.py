@@ -118,6 +118,9 @@ def summary(manifest: dict, seconds: float | None = None) -> str:
     for reason, n in sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"    {reason:<40} {n:>8,}")
     lines.append(f"errors       {counts['errors']:>10,}   (read {counts['read_errors']:,})")
+    if manifest.get("pii_redacted"):
+        redacted = ", ".join(f"{k} {v:,}" for k, v in manifest["pii_redacted"].items())
+        lines.append(f"pii redacted {sum(manifest['pii_redacted'].values()):>10,}   ({redacted})")
     total = sum(d["tokens"] for d in manifest["domains"].values())
     lines.append(f"tokens kept  {total:>10,}")
     for name, d in manifest["domains"].items():

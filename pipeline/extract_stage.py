@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from filters.base import Stage
-from pipeline.extract import extract
+from pipeline.extract import ExtractOptions, extract_with
 from schemas.config import ExtractConfig
 from schemas.document import Document
 
@@ -17,7 +17,7 @@ class ExtractStage(Stage):
     name = "extract"
 
     def __init__(self, cfg: ExtractConfig):
-        self.cfg = cfg
+        self.options = ExtractOptions(**cfg.model_dump())
 
     def process(self, doc: Document) -> list[str]:
         if doc.html is None:
@@ -26,11 +26,9 @@ class ExtractStage(Stage):
         if not 200 <= status < 300:
             doc.html = doc.http_headers = None
             return ["extract.http_status"]
-        result = extract(
-            doc.html, doc.url, doc.http_headers, fmt=self.cfg.fmt, extractor=self.cfg.extractor,
-            time_budget_s=self.cfg.time_budget_s, max_html_bytes=self.cfg.max_html_bytes,
-        )
+        result = extract_with(self.options, doc.html, doc.http_headers)
         doc.text, doc.title = result.text, result.title
-        doc.signals.update({f"extract.{k}": float(v) for k, v in result.signals.items()})
+        # wall time is not a property of the page: recording it would make shards differ run to run
+        doc.signals.update({f"extract.{k}": float(v) for k, v in result.signals.items() if k != "seconds"})
         doc.html = doc.http_headers = None
         return []

@@ -27,7 +27,9 @@ class StageFn(beam.DoFn):
     def setup(self):
         self.stage.setup()
 
-    def process(self, doc: Document):
+    def process(self, doc: Document, side=None):
+        if side is not None:
+            self.stage.bind(side)
         self.processed.inc()
         try:
             failed = self.stage.process(doc)
@@ -55,7 +57,9 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-def run_stage(docs, stage: Stage, annotate: bool):
-    """Apply `stage`; returns (kept, rejected, errors) PCollections."""
-    out = docs | stage.name >> beam.ParDo(StageFn(stage, annotate)).with_outputs(REJECTED, ERRORS, main="kept")
+def run_stage(docs, stage: Stage, annotate: bool, side=None):
+    """Apply `stage` (given `side`, a singleton side input, through `Stage.bind`); returns
+    (kept, rejected, errors) PCollections."""
+    fn = beam.ParDo(StageFn(stage, annotate), *([side] if side is not None else []))
+    out = docs | stage.name >> fn.with_outputs(REJECTED, ERRORS, main="kept")
     return out.kept, out[REJECTED], out[ERRORS]

@@ -1,22 +1,19 @@
-"""Counts tokens with the configured tokenizer (regex words by default, or any tokenizer.json)."""
+"""Counts tokens with the run's tokenizer (regex words by default, or any tokenizer.json)."""
 
 from __future__ import annotations
 
 from filters.base import Stage
-from filters.tokens import TextViews, make_tokenizer, release
-from schemas.config import TokensConfig
+from filters.tokens import TextViews, release
 from schemas.document import Document
 
 
 class TokenStage(Stage):
+    """Sets `doc.tokens`, reusing the tokenization the filters already made when the text is unchanged."""
+
     name = "tokens"
 
-    def __init__(self, cfg: TokensConfig):
-        self.cfg = cfg
-        self.views: TextViews | None = None
-
-    def setup(self) -> None:
-        self.views = TextViews(make_tokenizer(self.cfg.tokenizer))
+    def __init__(self, views: TextViews):
+        self.views = views
 
     def process(self, doc: Document) -> list[str]:
         doc.tokens = self.views.count_tokens(doc)

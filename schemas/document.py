@@ -37,6 +37,10 @@ class Document:
     html: bytes | None = None
     http_headers: dict[str, str] | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Caches that stages hang on the document (underscore attributes) never travel between workers.
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_")}
+
     def to_row(self) -> dict[str, Any]:
         """The Parquet row: every persisted field, maps as sorted lists of pairs (deterministic bytes)."""
         row = {name: getattr(self, name) for name in PERSISTED_FIELDS}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import platform
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from typing import Any
 
@@ -36,7 +36,7 @@ def build_manifest(
     shards: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Assembles the manifest from what the pipeline counted and wrote; `counts` holds
-    "input", "reason:<stage>.<rule>" and "errors:<stage>" keys."""
+    "input", "reason:<stage>.<rule>", "errors:<stage>" and "pii:<TYPE>" keys."""
     rows_by = Counter()
     domains: dict[str, dict[str, float]] = {}
     for shard in shards:
@@ -61,7 +61,7 @@ def build_manifest(
         remaining -= stage_rejected + stage_errors
     return {
         "format": MANIFEST_FORMAT,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "versions": versions(),
         "config_sha256": config_sha256,
         "config": config,
@@ -70,6 +70,7 @@ def build_manifest(
                    "read_errors": counts.get("errors:read", 0)},
         "funnel": funnel,
         "reasons": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("reason:")},
+        "pii_redacted": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("pii:")},
         "domains": dict(sorted(domains.items())),
         "shards": sorted(shards, key=lambda s: s["path"]),
     }

@@ -1,0 +1,156 @@
+"""Dedup benchmark: MinHash pair precision / recall / F1 against exact Jaccard, throughput, scaling.
+
+    python -m bench.dedup.run quality --originals 6000 --copies 2000
+    python -m bench.dedup.run scaling --sizes 10000 50000 200000
+
+Runs on Beam's FnApiRunner (one in-process worker). Prints figures; never passes or fails on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from bench.dedup.corpus import EDIT_RATES, build_corpus
+from bench.dedup.truth import clusters_of_pairs, pair_scores, similar_pairs
+from pipeline.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
+from pipeline.dedup_logic import DedupSettings, MinHashDedupSettings
+from pipeline.dedup_signature import band_layout, shingles
+from schemas.document import Document
+
+STAGES = {"url": UrlDedup, "exact": ExactDedup, "line": LineDedup, "minhash": MinHashDedup}
+
+
+def run_dedup(docs: list[Document], settings: DedupSettings, stages: list[str]) -> tuple[dict, float]:
+    """Runs the chosen stages in order; returns ({id: (dup_cluster, kept)}, seconds)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        with beam.Pipeline(runner="FnApiRunner", options=PipelineOptions()) as p:
+            kept = p | "Docs" >> beam.Create(docs, reshuffle=False)
+            rejected = []
+            for name in stages:
+                kept, dropped = kept | name >> STAGES[name](settings, annotate=False)
+                rejected.append(dropped)
+            outcome = (
+                kept | "KeptRows" >> beam.Map(lambda d: json.dumps([d.id, d.dup_cluster, True])),
+                rejected | "AllRejected" >> beam.Flatten()
+                | "RejectedRows" >> beam.Map(lambda d: json.dumps([d.id, d.dup_cluster, False])),
+            )
+            _ = outcome | beam.Flatten() | beam.io.WriteToText(f"{tmp}/out")
+        seconds = time.perf_counter() - start
+        rows = [json.loads(line) for path in sorted(Path(tmp).glob("out*")) for line in path.open()]
+    return {doc_id: (cluster, kept) for doc_id, cluster, kept in rows}, seconds
+
+
+def predicted_clusters(result: dict) -> dict[str, str]:
+    """A removed document belongs to its keeper's cluster; everything else is its own cluster."""
+    return {doc_id: (cluster or doc_id) for doc_id, (cluster, _kept) in result.items()}
+
+
+def quality(args: argparse.Namespace) -> None:
+    corpus = build_corpus(args.originals, args.copies, seed=args.seed)
+    docs = corpus.docs
+    words = sum(len(d.text.split()) for d in docs)
+    print(f"corpus: {len(docs)} documents ({args.originals} real Debian-doc paragraph runs + {args.copies} "
+          f"planted copies at edit rates {EDIT_RATES}), {words / len(docs):.0f} words/doc")
+
+    start = time.perf_counter()
+    vocabulary: dict[bytes, int] = {}
+    sets = {
+        d.id: frozenset(vocabulary.setdefault(s, len(vocabulary)) for s in shingles(d.text, 5)) for d in docs
+    }
+    truth_pairs = similar_pairs(sets, args.threshold)
+    truth = clusters_of_pairs([d.id for d in docs], list(truth_pairs))
+    print(f"ground truth: {len(truth_pairs)} pairs with exact Jaccard >= {args.threshold} "
+          f"(prefix-filtered join, {time.perf_counter() - start:.1f} s)")
+
+    # (num_perm, bands, rows, verify): FineWeb's exact setup, the same with verification, the default.
+    layouts = [(112, 14, 8, False), (112, 14, 8, True), (256, 14, 8, True), (256, None, None, True)]
+    print(f"\n{'num_perm':>8} {'bands x rows':>12} {'verify':>6} {'precision':>9} {'recall':>7} {'F1':>6} "
+          f"{'docs/s':>7}")
+    for num_perm, bands, rows, verify in layouts:
+        minhash = MinHashDedupSettings(
+            num_perm=num_perm, bands=bands, rows=rows, verify=verify, threshold=args.threshold
+        )
+        result, seconds = run_dedup(docs, DedupSettings(minhash=minhash), ["minhash"])
+        precision, recall, f1 = pair_scores(truth, predicted_clusters(result))
+        b, r = band_layout(minhash)
+        print(f"{num_perm:8d} {f'{b} x {r}':>12} {str(verify):>6} {precision:9.4f} {recall:7.4f} {f1:6.4f} "
+              f"{len(docs) / seconds:7.0f}")
+        if minhash == MinHashDedupSettings(threshold=args.threshold):
+            default_clusters = predicted_clusters(result)
+
+    by_rate: dict[float, Counter] = defaultdict(Counter)
+    for copy_id, (original, rate) in corpus.planted.items():
+        by_rate[rate]["planted"] += 1
+        by_rate[rate]["similar"] += truth[copy_id] == truth[original]
+        by_rate[rate]["merged"] += default_clusters[copy_id] == default_clusters[original]
+    print("\nplanted (copy, original) pairs by word edit rate: share truly >= threshold (exact, transitive) "
+          "vs share put in one cluster (default settings)")
+    for rate in EDIT_RATES:
+        c = by_rate[rate]
+        print(f"  rate {rate:5.3f}: {c['planted']:5d} planted  truth {c['similar'] / c['planted']:6.1%}  "
+              f"minhash {c['merged'] / c['planted']:6.1%}")
+
+    _, seconds = run_dedup(docs, DedupSettings(), list(STAGES))
+    print(f"\nall four stages (url, exact, line, minhash): {len(docs) / seconds:.0f} docs/s "
+          f"({seconds:.1f} s, FnApiRunner, 1 worker)")
+
+
+def scale_one(args: argparse.Namespace) -> None:
+    """One scaling point, in its own process so that its peak memory is its own."""
+    copies = args.size // 5
+    corpus = build_corpus(args.size - copies, copies, seed=args.seed, remix=True)
+    stages = ["minhash"] if args.minhash_only else list(STAGES)
+    _, seconds = run_dedup(corpus.docs, DedupSettings(), stages)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"docs": len(corpus.docs), "seconds": seconds, "peak_mib": peak_mib}))
+
+
+def scaling(args: argparse.Namespace) -> None:
+    label = "minhash only" if args.minhash_only else "url + exact + line + minhash"
+    print(f"scaling ({label}; 80% originals, 20% planted copies; beyond the ~20k real documents the "
+          "originals are remixed paragraphs of real ones)")
+    print(f"{'docs':>8} {'seconds':>8} {'docs/s':>7} {'us/doc':>7} {'peak MiB':>9}")
+    for size in args.sizes:
+        command = [sys.executable, "-m", "bench.dedup.run", "scale-one", "--size", str(size)]
+        command += ["--minhash-only"] if args.minhash_only else []
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        point = json.loads(out.strip().splitlines()[-1])
+        print(f"{point['docs']:8d} {point['seconds']:8.1f} {point['docs'] / point['seconds']:7.0f} "
+              f"{1e6 * point['seconds'] / point['docs']:7.0f} {point['peak_mib']:9.0f}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    q = sub.add_parser("quality")
+    q.add_argument("--originals", type=int, default=6000)
+    q.add_argument("--copies", type=int, default=2000)
+    q.add_argument("--threshold", type=float, default=MinHashDedupSettings.threshold)
+    s = sub.add_parser("scaling")
+    s.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 200_000])
+    one = sub.add_parser("scale-one")
+    one.add_argument("--size", type=int, required=True)
+    for p in (s, one):
+        p.add_argument("--minhash-only", action="store_true")
+    for p in (q, s, one):
+        p.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    {"quality": quality, "scaling": scaling, "scale-one": scale_one}[args.command](args)
+
+
+if __name__ == "__main__":
+    main()

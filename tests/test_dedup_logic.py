@@ -1,0 +1,130 @@
+"""Plain-Python dedup logic: URL and text normalization, keeper priority, line removal, signatures."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from pipeline.dedup_logic import (
+    MinHashDedupSettings,
+    UrlDedupSettings,
+    normalize_text,
+    normalize_url,
+    priority,
+    remove_lines,
+    stable_hash,
+    text_digest,
+)
+from pipeline.dedup_signature import Signer, band_layout, shingles, similarity
+from schemas.document import Document
+
+URL = UrlDedupSettings()
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("HTTP://Example.COM/a/b", "http://example.com/a/b"),
+        ("http://example.com:80/a", "http://example.com/a"),
+        ("https://example.com:443/a", "http://example.com/a"),  # scheme ignored by default
+        ("http://example.com/a/#section-2", "http://example.com/a"),
+        ("http://example.com/a?utm_source=x&id=7&utm_campaign=y&fbclid=abc", "http://example.com/a?id=7"),
+        ("http://example.com/a?b=2&a=1", "http://example.com/a?a=1&b=2"),
+        ("http://example.com", "http://example.com/"),
+        ("http://example.com./a", "http://example.com/a"),
+    ],
+)
+def test_url_variants_normalize_alike(a: str, b: str) -> None:
+    assert normalize_url(a, URL) == normalize_url(b, URL)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("http://example.com:8080/a", "http://example.com/a"),  # a non-default port is another server
+        ("http://example.com/a?id=7", "http://example.com/a?id=8"),
+        ("http://example.com/A", "http://example.com/a"),  # paths are case-sensitive
+        ("http://www.example.com/a", "http://example.com/a"),  # www kept unless strip_www
+    ],
+)
+def test_distinct_urls_stay_distinct(a: str, b: str) -> None:
+    assert normalize_url(a, URL) != normalize_url(b, URL)
+
+
+def test_url_options_are_configurable() -> None:
+    strict = UrlDedupSettings(
+        ignore_scheme=False, strip_www=True, drop_trailing_slash=False, tracking_params=()
+    )
+    assert normalize_url("https://www.e.com/a", strict) == normalize_url("https://e.com/a", strict)
+    assert normalize_url("https://example.com/a", strict) != normalize_url("http://example.com/a", strict)
+    assert normalize_url("https://example.com/a/", strict) != normalize_url("https://example.com/a", strict)
+    assert normalize_url("https://e.com/?utm_source=x", strict) != normalize_url("https://e.com/", strict)
+
+
+def test_urls_without_host_are_not_grouped() -> None:
+    assert normalize_url("not a url", URL) is None
+    assert normalize_url("http://[::1/broken", URL) is None
+
+
+def test_text_normalization_ignores_case_punctuation_digits_and_accents() -> None:
+    assert normalize_text("Café  au-lait, 2 cups!") == normalize_text("cafe au lait 7 CUPS")
+    assert text_digest("Hello,   World.") == text_digest("hello world")
+    assert text_digest("hello world") != text_digest("hello there world")
+
+
+def test_priority_prefers_newest_then_quality_then_smallest_id() -> None:
+    old = Document(id="a", source="s", fetched_at="2023-01-01T00:00:00Z")
+    new = Document(id="b", source="s", fetched_at="2024-01-01T00:00:00+00:00")
+    undated = Document(id="0", source="s")
+    assert min([old, new, undated], key=lambda d: priority(d, "q")).id == "b"
+    good = Document(id="z", source="s", fetched_at="2024-01-01T00:00:00", signals={"q": 0.9})
+    poor = Document(id="y", source="s", fetched_at="2024-01-01T00:00:00", signals={"q": 0.1})
+    assert min([poor, good, new], key=lambda d: priority(d, "q")).id == "z"
+    assert min([poor, good, new], key=lambda d: priority(d, None)).id == "b"
+
+
+def test_stable_hash_is_fixed_across_processes() -> None:
+    # blake2b, not hash(): this value must never change between runs or machines.
+    assert stable_hash("line") == 0x36093EA6E992CEF0
+    assert stable_hash("line") == stable_hash(b"line") != stable_hash("line ")
+
+
+def test_remove_lines_counts_removed_lines_and_characters() -> None:
+    text = "Intro paragraph here\nShare this page\nBody text\nshare THIS page!\n\nEnd"
+    frequent = frozenset({stable_hash(normalize_text("Share this page"))})
+    result = remove_lines(text, frequent)
+    assert result.text == "Intro paragraph here\nBody text\n\nEnd"
+    assert result.lines_removed == 2
+    assert result.chars_removed == len(text) - len(result.text) == 2 * 16 + 1
+    assert result.removed_share == pytest.approx(result.chars_removed / len(text))
+
+
+def test_shingles_are_word_5_grams_of_normalized_text() -> None:
+    grams = shingles("One two, THREE four five six", 5)
+    assert grams == [b"one two three four five", b"two three four five six"]
+    assert shingles("too short", 5) == [b"too short"]
+    assert shingles("  ... ", 5) == []
+
+
+def test_band_layout_default_and_derived() -> None:
+    assert band_layout(MinHashDedupSettings()) == (14, 8)
+    bands, rows = band_layout(MinHashDedupSettings(num_perm=128, bands=None, rows=None, threshold=0.8))
+    assert bands * rows <= 128 and rows > 1
+    with pytest.raises(ValueError):
+        band_layout(MinHashDedupSettings(num_perm=64, bands=14, rows=8))
+
+
+def test_signature_estimates_jaccard() -> None:
+    signer = Signer(MinHashDedupSettings())
+    rng = random.Random(7)
+    words = ["".join(rng.choices(string.ascii_lowercase, k=6)) for _ in range(400)]
+    a = " ".join(words[:300])
+    b = " ".join(words[30:330])
+    exact = len(set(shingles(a, 5)) & set(shingles(b, 5))) / len(set(shingles(a, 5)) | set(shingles(b, 5)))
+    assert exact == pytest.approx(266 / 326)  # 296-shingle sets sharing 266
+    assert abs(similarity(signer.signature(a), signer.signature(b)) - exact) < 0.1
+    assert signer.signature(a) == Signer(MinHashDedupSettings()).signature(a)
+    assert len(signer.band_keys(signer.signature(a))) == 14
+    assert signer.signature("!!!") is None

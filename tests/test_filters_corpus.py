@@ -1,0 +1,259 @@
+"""The whole filter stack on the generated sample corpus (pipeline/sample_corpus.py page texts), the KL
+filter's ranking of outlier documents, reference determinism, and re-deciding from stored signals."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import random
+from collections import Counter
+
+import pytest
+
+from filters.base import Bounds
+from filters.kl_divergence import KLDivergence, ReferenceBuilder, UnigramReference
+from filters.stack import FiltersSettings, build_filters, reference_builder
+from filters.tokens import HFTokenizer, TextViews, release
+from pipeline.sample_corpus import Page, PageFactory, plan_corpus
+from schemas.document import Document
+
+PAGES = 300
+
+
+@pytest.fixture(scope="module")
+def pages() -> list[Page]:
+    factory = PageFactory(7, plan_corpus(PAGES, 7))
+    return [factory.build(i) for i in range(PAGES)]
+
+
+def to_doc(i: int, page: Page, domain_hints: bool = True) -> Document:
+    # the extractor tags math and code pages; other pages get their domain later
+    domain = page.kind if domain_hints and page.kind in ("math", "code") else None
+    return Document(id=f"page-{i}", source=f"sample#{i}", text=page.text, domain=domain)
+
+
+def run_stack(docs: list[Document], settings: FiltersSettings | None = None) -> list:
+    settings = settings or FiltersSettings()
+    views = TextViews()
+    builder = reference_builder(settings.kl, views)
+    for doc in docs:
+        builder.add(doc)
+    filters = build_filters(settings, views, builder.finalize(settings.kl.smoothing))
+    for doc in docs:
+        for f in filters:
+            doc.rejected_by += f.process(doc)
+    return filters
+
+
+@pytest.fixture(scope="module")
+def judged(pages) -> tuple[list[Page], list[Document], list]:
+    docs = [to_doc(i, p) for i, p in enumerate(pages)]
+    return pages, docs, run_stack(docs)
+
+
+def by_kind(judged, kind: str) -> list[Document]:
+    pages, docs, _ = judged
+    selected = [d for p, d in zip(pages, docs, strict=True) if p.kind == kind]
+    assert selected, f"the sample corpus has no {kind} page"
+    return selected
+
+
+@pytest.mark.parametrize(
+    "kind,reasons",
+    [
+        # link farms repeat the same anchors line after line
+        ("spam", {"gopher_repetition.dup_line_ratio", "gopher_repetition.dup_10gram_char_ratio"}),
+        # logs: timestamps and ids instead of words, repeated fields, no sentence punctuation
+        (
+            "log_dump",
+            {
+                "gopher_quality.alpha_words_ratio",
+                "gopher_repetition.dup_5gram_char_ratio",
+                "fineweb.line_punct_ratio",
+                "c4.sentence_count",
+            },
+        ),
+        # a handful of keywords over and over: top n-grams and no function words
+        ("keyword_stuffed", {"gopher_repetition.top_2gram_char_ratio", "gopher_quality.stop_words"}),
+    ],
+)
+def test_junk_pages_are_rejected_for_the_right_reasons(judged, kind, reasons):
+    for doc in by_kind(judged, kind):
+        assert reasons <= set(doc.rejected_by), (kind, doc.rejected_by)
+
+
+@pytest.mark.parametrize("kind", ["article", "pii", "exact_dup", "near_dup", "math", "code"])
+def test_good_pages_survive(judged, kind):
+    for doc in by_kind(judged, kind):
+        assert doc.rejected_by == [], (kind, doc.rejected_by, doc.text[:200])
+
+
+def test_other_languages_go_to_the_multilingual_bucket(judged):
+    pages, docs, _ = judged
+    others = [(p, d) for p, d in zip(pages, docs, strict=True) if p.kind == "other_language"]
+    assert {p.lang for p, _ in others} >= {"de", "fr", "ru", "zh"}
+    for page, doc in others:
+        assert (doc.lang, doc.domain, doc.rejected_by) == (page.lang, "multilingual", [])
+
+
+def test_math_and_code_pages_need_their_domain_overrides(pages):
+    kinds = ("math", "code")
+    docs = [to_doc(i, p, domain_hints=False) for i, p in enumerate(pages) if p.kind in kinds]
+    run_stack(docs)
+    # judged as general prose, most of them would be lost (all survive with their domain: see above)
+    for kind in kinds:
+        judged = [
+            d for d, p in zip(docs, (p for p in pages if p.kind in kinds), strict=True) if p.kind == kind
+        ]
+        lost = [d for d in judged if d.rejected_by]
+        assert len(lost) > len(judged) / 2, kind
+    assert any("c4.curly_bracket" in d.rejected_by for d in docs)
+
+
+def test_every_signal_is_recorded_whether_the_page_passes_or_not(judged):
+    pages, docs, filters = judged
+    for doc in docs:
+        for f in filters:
+            recorded = f.own_signals(doc.signals)
+            expected = set(f.SIGNALS) - {"stop_words", "score", "percentile", "oov_ratio"}
+            assert expected <= set(recorded), (f.name, sorted(expected - set(recorded)))
+
+
+def test_decisions_replay_from_stored_signals(judged):
+    """`curate tune` re-decides from doc.signals, domain, lang and config only."""
+    _, docs, filters = judged
+    for doc in docs:
+        replayed = [
+            r for f in filters for r in f.decide_doc(f.own_signals(doc.signals), doc.domain, doc.lang)
+        ]
+        assert replayed == doc.rejected_by
+    stored = Document.from_row(docs[0].to_row())
+    assert stored.signals == docs[0].signals
+
+
+# ---- KL divergence --------------------------------------------------------------------------------
+
+
+def outliers(pages: list[Page]) -> dict[str, str]:
+    rng = random.Random(3)
+    blob = base64.encodebytes(rng.randbytes(3000)).decode()
+    hashes = "\n".join(hashlib.sha256(f"file-{i}".encode()).hexdigest() for i in range(80))
+    russian = "\n\n".join(p.text for p in pages if p.kind == "other_language" and p.lang == "ru")
+    return {"base64": blob, "hashes": hashes, "russian": russian}
+
+
+def test_kl_ranks_outlier_token_documents_far_above_prose(pages):
+    views = TextViews()
+    articles = [to_doc(i, p) for i, p in enumerate(pages) if p.kind in ("article", "pii")]
+    sample, held_out = articles[::2], articles[1::2]
+    builder = ReferenceBuilder(views, min_tokens=50)
+    for doc in sample:
+        builder.add(doc)
+    reference = builder.finalize(smoothing=1.0)
+    kl = KLDivergence(views, reference)
+    prose = []
+    for doc in held_out:
+        kl.process(doc)
+        prose.append(doc.signals["kl.score"])
+    odd = {}
+    for name, text in outliers(pages).items():
+        doc = Document(id=name, source="test", text=text)
+        assert kl.process(doc) == ["kl.percentile"], name
+        odd[name] = doc.signals["kl.score"]
+        assert doc.signals["kl.oov_ratio"] > 0.9
+    # far above: the least odd outlier is further from the reference than the most unusual prose page
+    # by more than the whole spread of the prose pages
+    spread = max(prose) - min(prose)
+    assert min(odd.values()) > max(prose) + spread, (odd, min(prose), max(prose))
+    assert sorted(prose)[len(prose) // 2] < reference.calibration_scores[-1]
+
+
+def test_reference_is_the_same_whatever_the_merge_order(pages, tmp_path):
+    views = TextViews()
+    docs = [to_doc(i, p) for i, p in enumerate(pages[:90])]
+
+    def partial(part: list[Document]) -> ReferenceBuilder:
+        builder = ReferenceBuilder(views, min_tokens=50, calibration_docs=20)
+        for doc in part:
+            builder.add(doc)
+        return builder
+
+    one = partial(docs[:30]).merge([partial(docs[30:60]), partial(docs[60:])]).finalize(0.5)
+    other = partial(docs[60:]).merge([partial(docs[:30]), partial(docs[30:60])]).finalize(0.5)
+    assert one.to_json() == other.to_json()
+    assert len(one.calibration_scores) == 20
+
+    path = str(tmp_path / "reference.json.gz")
+    one.save(path)
+    loaded = UnigramReference.load(path)
+    counts = Counter(views.of(docs[0]).tokens)
+    assert loaded.score(counts) == one.score(counts)
+    assert loaded.percentile(one.score(counts)[0]) == one.percentile(one.score(counts)[0])
+
+
+def test_kl_reference_must_match_the_tokenizer(pages, tmp_path):
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+
+    tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    texts = [p.text for p in pages if p.kind == "article"]
+    tokenizer.train_from_iterator(texts, trainers.BpeTrainer(vocab_size=400, special_tokens=["[UNK]"]))
+    path = tmp_path / "tokenizer.json"
+    tokenizer.save(str(path))
+
+    views = TextViews(HFTokenizer(str(path)))
+    doc = Document(id="a", source="test", text=texts[0])
+    assert views.count_tokens(doc) > len(views.of(doc).words)  # 400 subwords split many words
+    builder = ReferenceBuilder(views, min_tokens=50)
+    for i, text in enumerate(texts[:40]):
+        builder.add(Document(id=str(i), source="test", text=text))
+    reference = builder.finalize(1.0)
+    assert reference.tokenizer.startswith("tokenizer.json:sha1:")
+    assert "kl.score" in (KLDivergence(views, reference).process(doc) or doc.signals)
+    with pytest.raises(ValueError, match="tokenizer"):
+        KLDivergence(TextViews(), reference)
+
+
+def test_views_are_shared_and_follow_text_changes():
+    views = TextViews()
+    doc = Document(id="a", source="test", text="One two three.\nFour five.")
+    first = views.of(doc)
+    assert views.of(doc) is first and first.words == ["One", "two", "three", "Four", "five"]
+    doc.text = "Six seven."
+    assert views.of(doc).words == ["Six", "seven"]
+    release(doc)
+    assert "_filters_text_view" not in doc.__dict__
+
+
+# ---- configuration --------------------------------------------------------------------------------
+
+
+def test_settings_replace_rules_and_name_bad_keys():
+    settings = FiltersSettings()
+    settings.fineweb.rules = {"line_punct_ratio": {"min": 0.5}, "short_line_ratio": None}
+    filters = {f.name: f for f in build_filters(settings, TextViews())}
+    assert filters["fineweb"].rules["line_punct_ratio"] == Bounds(min=0.5)
+    assert filters["fineweb"].rules["short_line_ratio"] == Bounds()
+    assert filters["fineweb"].rules["newline_word_ratio"] == Bounds(max=0.3)
+    assert filters["fineweb"].overrides.by_domain["code"]["line_punct_ratio"] == Bounds()
+
+    settings.fineweb.rules = {"line_punctuation": {"min": 0.5}}
+    with pytest.raises(ValueError, match=r"filters\.fineweb\.rules\.line_punctuation"):
+        build_filters(settings, TextViews())
+    settings = FiltersSettings()
+    settings.overrides.domain = {"math": {"gopher.word_count": None}}
+    with pytest.raises(ValueError, match="unknown filter 'gopher'"):
+        build_filters(settings, TextViews())
+    settings = FiltersSettings()
+    settings.c4.rules = {"curly_bracket": {"maximum": 1}}
+    with pytest.raises(ValueError, match="only min and max"):
+        build_filters(settings, TextViews())
+    settings = FiltersSettings()
+    settings.c4.enabled = settings.kl.enabled = False
+    assert [f.name for f in build_filters(settings, TextViews())] == [
+        "langid",
+        "gopher_quality",
+        "gopher_repetition",
+        "fineweb",
+        "dirty_words",
+    ]
