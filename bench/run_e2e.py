@@ -21,13 +21,13 @@ sys.path.insert(0, ROOT)
 from pipeline.sample_corpus import generate  # noqa: E402
 
 
-def _html_bytes(truth) -> int:
+def _html_bytes(corpus: str, truth) -> int:
     """Bytes of HTTP payload in the corpus (what extraction parses)."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     total = 0
     for name in truth.files:
-        with open(name, "rb") as fh:
+        with open(os.path.join(corpus, name), "rb") as fh:
             for record in ArchiveIterator(fh, record_types=WarcRecordType.response):
                 total += len(record.reader.read())
     return total
@@ -58,8 +58,8 @@ def main() -> None:
     from pipeline.sample_corpus import SampleTruth
 
     truth = SampleTruth.load(os.path.join(corpus, "truth.json"))
-    warc_mb = sum(os.path.getsize(f) for f in truth.files) / 1e6
-    html_mb = _html_bytes(truth) / 1e6
+    warc_mb = sum(os.path.getsize(os.path.join(corpus, f)) for f in truth.files) / 1e6
+    html_mb = _html_bytes(corpus, truth) / 1e6
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
           f"Python {platform.python_version()}")
     print(f"corpus: {len(truth.records)} records, {warc_mb:.1f} MB WARC.gz, {html_mb:.1f} MB HTML")

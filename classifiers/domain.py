@@ -15,7 +15,9 @@ from schemas.document import Document
 
 # Math left as TeX in the text ($..$ by pandoc's rule, $$..$$, \(..\), \[..\]): pages whose MathJax
 # config the extractor did not see, and text dumps, carry their formulas this way.
-_TEX_MATH = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\w$])\$[^\s$](?:[^$\n]*[^\s$])?\$(?![\w$])", re.S)
+_TEX_MATH = re.compile(
+    r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\w$])\$[^\s$](?:[^$\n]*[^\s$])?\$(?![\w$])", re.S
+)
 
 
 class DomainStage(Stage):

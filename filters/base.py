@@ -98,3 +98,14 @@ class SignalFilter(Stage):
         signals = {key: float(value) for key, value in self.compute(doc).items()}
         doc.signals.update({f"{self.name}.{key}": value for key, value in signals.items()})
         return self.decide_doc(signals, doc.domain, doc.lang)
+
+
+class TextFilter(SignalFilter):
+    """A SignalFilter reading the run's shared text views (`filters.tokens.TextViews`): one
+    tokenization per document for every filter. Subclasses set DEFAULT_RULES."""
+
+    DEFAULT_RULES: dict[str, Bounds] = {}
+
+    def __init__(self, views, rules: Mapping[str, Bounds] | None = None, overrides: Overrides | None = None):
+        super().__init__(self.DEFAULT_RULES if rules is None else rules, overrides)
+        self.views = views

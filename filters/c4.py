@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 
-from filters.base import Bounds, Overrides, SignalFilter
-from filters.tokens import TextViews
+from filters.base import Bounds, TextFilter
 from schemas.document import Document
 
 # C4's terminal punctuation: period, exclamation mark, question mark, end quotation mark.
@@ -33,7 +32,7 @@ MAX_WORD_CHARS = 1000  # C4 drops lines with a word longer than this
 SENTENCE_END_RE = re.compile(r"[.!?。！？]+[\"'”’)]*(?=\s|$)")
 
 
-class C4(SignalFilter):
+class C4(TextFilter):
     """C4's page rules on the lines C4 keeps; line shares recorded for analysis."""
 
     name = "c4"
@@ -44,10 +43,6 @@ class C4(SignalFilter):
         "curly_bracket": Bounds(max=0),  # "removed any pages that contained a curly bracket"
     }
     SIGNALS = (*DEFAULT_RULES, "kept_line_ratio", "javascript_line_ratio", "policy_line_ratio")
-
-    def __init__(self, views: TextViews, rules=DEFAULT_RULES, overrides: Overrides | None = None):
-        super().__init__(rules, overrides)
-        self.views = views
 
     def compute(self, doc: Document) -> dict[str, float]:
         view = self.views.of(doc)

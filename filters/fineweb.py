@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from filters.base import Bounds, Overrides, SignalFilter
+from filters.base import Bounds, TextFilter
 from filters.gopher import duplicate_stats
-from filters.tokens import TextViews
 from schemas.document import Document
 
 # FineWeb's stop characters for its line-punctuation rule.
@@ -12,7 +11,7 @@ LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", "。", "�
 SHORT_LINE_CHARS = 30  # FineWeb: a line of at most 30 characters is "short"
 
 
-class FineWeb(SignalFilter):
+class FineWeb(TextFilter):
     """Share of lines ending in punctuation, of short lines, of characters in duplicated lines, and
     newlines per word: the three rules FineWeb added on top of C4 and Gopher, plus its newline rule."""
 
@@ -25,10 +24,6 @@ class FineWeb(SignalFilter):
         "newline_word_ratio": Bounds(max=0.3),
     }
     SIGNALS = tuple(DEFAULT_RULES)
-
-    def __init__(self, views: TextViews, rules=DEFAULT_RULES, overrides: Overrides | None = None):
-        super().__init__(rules, overrides)
-        self.views = views
 
     def compute(self, doc: Document) -> dict[str, float]:
         view = self.views.of(doc)

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from filters.base import Bounds, Overrides, SignalFilter
-from filters.tokens import TextViews, case_variants, count_listed
+from filters.base import Bounds, TextFilter
+from filters.tokens import case_variants, count_listed
 from schemas.document import Document
 
 BULLETS = ("•", "-", "*", "·", "‣", "◦", "●", "▪", "–")
@@ -27,7 +27,7 @@ def _ratio(part: float, whole: float) -> float:
     return part / whole if whole else 0.0
 
 
-class GopherQuality(SignalFilter):
+class GopherQuality(TextFilter):
     """Gopher's quality rules: length, word shape, symbols, bullets, ellipses, alphabetic words, stop words.
 
     The symbol-to-word rule is kept as Gopher states it, one ratio per symbol: "#" and ellipses.
@@ -48,10 +48,6 @@ class GopherQuality(SignalFilter):
         "stop_words": Bounds(min=2),
     }
     SIGNALS = tuple(DEFAULT_RULES)
-
-    def __init__(self, views: TextViews, rules=DEFAULT_RULES, overrides: Overrides | None = None):
-        super().__init__(rules, overrides)
-        self.views = views
 
     def compute(self, doc: Document) -> dict[str, float]:
         view = self.views.of(doc)
@@ -125,7 +121,7 @@ def _coverage(starts: np.ndarray, n: int, lengths: np.ndarray) -> int:
     return int(lengths[covered].sum())
 
 
-class GopherRepetition(SignalFilter):
+class GopherRepetition(TextFilter):
     """Gopher's repetition rules: duplicate lines and paragraphs, top n-gram and duplicated n-gram coverage.
 
     Character shares are over the characters of the words (whitespace excluded). Top and duplicated
@@ -150,10 +146,6 @@ class GopherRepetition(SignalFilter):
         "dup_10gram_char_ratio": Bounds(max=0.10),
     }
     SIGNALS = tuple(DEFAULT_RULES)
-
-    def __init__(self, views: TextViews, rules=DEFAULT_RULES, overrides: Overrides | None = None):
-        super().__init__(rules, overrides)
-        self.views = views
 
     def compute(self, doc: Document) -> dict[str, float]:
         view = self.views.of(doc)

@@ -63,8 +63,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="YAML merged over configs/default.yaml")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
-                        help="override one config key, e.g. --set output.shard_max_rows=5000 (repeatable)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override one config key, e.g. --set output.shard_max_rows=5000 (repeatable)",
+    )
 
 
 def _run(args, beam_args: list[str]) -> int:
@@ -76,7 +82,9 @@ def _run(args, beam_args: list[str]) -> int:
     from pipeline.graph import build_pipeline
     from pipeline.outputs import OutputError, prepare_output
 
-    missing = [p for p, m in zip(args.input, FileSystems.match(args.input)) if not m.metadata_list]
+    missing = [
+        p for p, m in zip(args.input, FileSystems.match(args.input), strict=True) if not m.metadata_list
+    ]
     if missing:
         print(f"error: no input file matches {', '.join(missing)}", file=sys.stderr)
         return 2
@@ -114,7 +122,9 @@ def summary(manifest: dict, seconds: float | None = None) -> str:
     lines.append(f"rejected     {counts['rejected']:>10,}")
     for stage in manifest["funnel"]:
         if stage["rejected"] or stage["errors"]:
-            lines.append(f"  {stage['stage']:<24} rejected {stage['rejected']:>8,}   errors {stage['errors']:>6,}")
+            lines.append(
+                f"  {stage['stage']:<24} rejected {stage['rejected']:>8,}   errors {stage['errors']:>6,}"
+            )
     for reason, n in sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
         lines.append(f"    {reason:<40} {n:>8,}")
     lines.append(f"errors       {counts['errors']:>10,}   (read {counts['read_errors']:,})")
@@ -124,7 +134,9 @@ def summary(manifest: dict, seconds: float | None = None) -> str:
     total = sum(d["tokens"] for d in manifest["domains"].values())
     lines.append(f"tokens kept  {total:>10,}")
     for name, d in manifest["domains"].items():
-        lines.append(f"  {name:<14} docs {d['documents']:>8,}   tokens {d['tokens']:>12,}   weight {d['weight']:.3f}")
+        lines.append(
+            f"  {name:<14} docs {d['documents']:>8,}   tokens {d['tokens']:>12,}   weight {d['weight']:.3f}"
+        )
     lines.append(f"shards       {sum(1 for s in manifest['shards'] if s['kind'] == 'shards'):>10,}")
     return "\n".join(lines)
 

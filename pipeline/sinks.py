@@ -84,7 +84,7 @@ class WriteShards(beam.PTransform):
         totals = (
             keyed
             | "Sizes" >> beam.MapTuple(lambda g, r: (g, (1, _size(r))))
-            | "Totals" >> beam.CombinePerKey(lambda pairs: tuple(map(sum, zip(*pairs))) if pairs else (0, 0))
+            | "Totals" >> beam.CombinePerKey(_add_pairs)
         )
 
         def assign(group, record, totals=None):
@@ -119,6 +119,13 @@ class WriteShards(beam.PTransform):
                 "bytes": len(data),
                 "sha256": hashlib.sha256(data).hexdigest(),
             }
+
+
+def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
+    rows = size = 0
+    for r, s in pairs:
+        rows, size = rows + r, size + s
+    return rows, size
 
 
 def _bounded_chunks(ordered: list, cfg: OutputConfig) -> Iterator[list]:

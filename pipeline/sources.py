@@ -62,7 +62,9 @@ def plan_tasks(path: str, size: int, cfg: InputConfig) -> list[ReadTask]:
     """Cut one file into read tasks; compressed streams cannot be split and are read whole."""
     fmt = detect_format(path, cfg.format)
     if fmt == "jsonl" and _compression(path) == CompressionTypes.UNCOMPRESSED and size > cfg.split_bytes:
-        return [ReadTask(path, fmt, s, min(s + cfg.split_bytes, size)) for s in range(0, size, cfg.split_bytes)]
+        return [
+            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size)) for s in range(0, size, cfg.split_bytes)
+        ]
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -127,13 +129,21 @@ def _warc_record(path: str, record, cfg: InputConfig) -> Record:
         return ErrorRecord.of(source, "read", "truncated record: WARC headers end early", id=doc_id)
     length = record.content_length
     if length > cfg.max_record_bytes:
-        return ErrorRecord.of(source, "read", f"record of {length} bytes exceeds input.max_record_bytes",
-                              record.reader.read(512), id=doc_id)
+        return ErrorRecord.of(
+            source,
+            "read",
+            f"record of {length} bytes exceeds input.max_record_bytes",
+            record.reader.read(512),
+            id=doc_id,
+        )
     block = record.reader.read()
     if len(block) < length:
-        return ErrorRecord.of(source, "read", f"truncated record: {len(block)} of {length} bytes", block, id=doc_id)
-    doc = Document(id=doc_id, source=source, url=headers.get("WARC-Target-URI"),
-                   fetched_at=headers.get("WARC-Date"))
+        return ErrorRecord.of(
+            source, "read", f"truncated record: {len(block)} of {length} bytes", block, id=doc_id
+        )
+    doc = Document(
+        id=doc_id, source=source, url=headers.get("WARC-Target-URI"), fetched_at=headers.get("WARC-Date")
+    )
     if headers.get("WARC-Type") == "conversion":
         doc.text = block.decode("utf-8", "replace")
         return doc
@@ -160,7 +170,7 @@ def _http_headers(head: bytes) -> dict[str, str]:
 
 
 def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
-    """Lines whose first byte lies in [start, end): a line that straddles `start` belongs to the task before."""
+    """Lines whose first byte lies in [start, end): one straddling `start` belongs to the task before."""
     with _open_text_stream(task.path) as fh:
         offset = 0
         if task.start > 0:
@@ -173,8 +183,12 @@ def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
                 length = len(line)
                 if length > cfg.max_record_bytes and not line.endswith(b"\n"):
                     length += _skip_line(fh)
-                    yield ErrorRecord.of(f"{task.path}@{offset}", "read",
-                                         f"line of {length} bytes exceeds input.max_record_bytes", line)
+                    yield ErrorRecord.of(
+                        f"{task.path}@{offset}",
+                        "read",
+                        f"line of {length} bytes exceeds input.max_record_bytes",
+                        line,
+                    )
                     offset += length
                     continue
             except (OSError, EOFError) as exc:  # truncated gzip/zstd stream
@@ -206,8 +220,9 @@ def _open_text_stream(path: str):
     if compression == CompressionTypes.ZSTD:
         import zstandard
 
-        return io.BufferedReader(zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True,
-                                                                            closefd=True))
+        return io.BufferedReader(
+            zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=True)
+        )
     return raw
 
 
@@ -230,7 +245,9 @@ def _fields_record(path: str, source: str, position: str, obj: dict, cfg: InputC
         problem = "missing" if text is None else f"not a string ({type(text).__name__})"
         return ErrorRecord.of(source, "read", f"text field {cfg.text_field!r} {problem}", raw)
     given = obj.get(cfg.id_field) if cfg.id_field else None
-    doc_id = str(given) if isinstance(given, str | int) and str(given) else stable_id(_basename(path), position)
+    doc_id = (
+        str(given) if isinstance(given, str | int) and str(given) else stable_id(_basename(path), position)
+    )
     url = obj.get(cfg.url_field) if cfg.url_field else None
     return Document(id=doc_id, source=source, text=text, url=url if isinstance(url, str) else None)
 
@@ -248,8 +265,11 @@ def read_parquet(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
         if cfg.text_field not in names:
             rows = pf.metadata.row_group(task.start).num_rows
             for row in range(rows):
-                yield ErrorRecord.of(f"{task.path}#{task.start}:{row}", "read",
-                                     f"text field {cfg.text_field!r} missing from the Parquet schema")
+                yield ErrorRecord.of(
+                    f"{task.path}#{task.start}:{row}",
+                    "read",
+                    f"text field {cfg.text_field!r} missing from the Parquet schema",
+                )
             return
         columns = [c for c in (cfg.id_field, cfg.text_field, cfg.url_field) if c and c in names]
         table = pf.read_row_group(task.start, columns=columns)

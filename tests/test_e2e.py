@@ -28,8 +28,9 @@ def corpus(tmp_path_factory) -> tuple[str, SampleTruth]:
 
 
 def _run(corpus_dir: str, out: str, *extra: str) -> int:
-    return main(["run", "--input", f"{corpus_dir}/*.warc.gz", "--output", out, "--runner", "DirectRunner",
-                 *extra])
+    return main(
+        ["run", "--input", f"{corpus_dir}/*.warc.gz", "--output", out, "--runner", "DirectRunner", *extra]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +175,9 @@ def test_junk_is_rejected_for_its_reasons_and_pii_is_redacted(corpus, one_worker
         for value in by_url[doc.url].pii:
             if value.type in ("EMAIL_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN"):
                 assert value.value not in doc.text, value
-        assert sum(doc.pii.values()) > 0 and doc.signals["pii.EMAIL_ADDRESS"] == doc.pii.get("EMAIL_ADDRESS", 0)
+        assert sum(doc.pii.values()) > 0 and doc.signals["pii.EMAIL_ADDRESS"] == doc.pii.get(
+            "EMAIL_ADDRESS", 0
+        )
     manifest = json.load(open(os.path.join(one_worker, "manifest.json")))
     totals: dict[str, int] = {}
     for doc in kept.values():
