@@ -46,7 +46,7 @@ class C4(TextFilter):
 
     def compute(self, doc: Document) -> dict[str, float]:
         view = self.views.of(doc)
-        lowered = view.text.lower()
+        lowered = view.lower
         # most pages mention neither: skip the per-line checks then
         any_js = "javascript" in lowered
         any_policy = POLICY_RE.search(lowered) is not None

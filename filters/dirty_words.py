@@ -22,6 +22,7 @@ from schemas.document import Document
 class WordList:
     words: frozenset[str]  # lowercase, Capitalized and UPPER forms
     phrases: re.Pattern[str] | None
+    phrase_starts: tuple[str, ...] = ()  # first words of the phrases: no phrase matches without one
 
     @classmethod
     def parse(cls, text: str) -> WordList:
@@ -29,7 +30,14 @@ class WordList:
         entries = {e for e in entries if e and not e.startswith("#")}
         phrases = sorted(e for e in entries if " " in e)
         pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, phrases)) + r")\b") if phrases else None
-        return cls(case_variants(entries.difference(phrases)), pattern)
+        starts = tuple(sorted({p.split()[0] for p in phrases}))
+        return cls(case_variants(entries.difference(phrases)), pattern, starts)
+
+    def count_phrases(self, lowered: str) -> int:
+        """Phrase occurrences in lowercased text; substring checks skip the regex on most documents."""
+        if self.phrases is None or not any(start in lowered for start in self.phrase_starts):
+            return 0
+        return len(self.phrases.findall(lowered))
 
     @classmethod
     def packaged(cls, lang: str) -> WordList | None:
@@ -78,7 +86,5 @@ class DirtyWords(SignalFilter):
         listed = self.word_list(doc.lang or "en")
         count = 0
         if listed is not None:
-            count = count_listed(view.words, listed.words)
-            if listed.phrases is not None:
-                count += len(listed.phrases.findall(view.text.lower()))
+            count = count_listed(view.words, listed.words) + listed.count_phrases(view.lower)
         return {"count": count, "ratio": count / (len(view.words) or 1)}

@@ -106,11 +106,13 @@ class _Groups:
 
     def top_starts(self) -> np.ndarray:
         """Positions of the most frequent value (ties: the one seen first), if it occurs twice or more."""
-        if not len(self.counts):
-            return np.zeros(0, dtype=bool)
-        # a stable sort puts each group's earliest position first
-        top = np.lexsort((self.order[self.first], -self.counts))[0]
-        return self._at_positions(self.group == top) if self.counts[top] > 1 else np.zeros(0, dtype=bool)
+        best = self.counts.max(initial=0)
+        if best < 2:
+            return np.zeros(len(self.order), dtype=bool)
+        tied = np.flatnonzero(self.counts == best)
+        if len(tied) > 1:  # a stable sort puts each group's earliest position first
+            tied = tied[np.argmin(self.order[self.first][tied])]
+        return self._at_positions(self.group == tied)
 
 
 def _coverage(starts: np.ndarray, n: int, lengths: np.ndarray) -> int:

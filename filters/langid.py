@@ -75,8 +75,8 @@ class LangId(SignalFilter):
     def predict(self, text: str) -> tuple[str, float]:
         """(language code, probability) of the most likely language."""
         self.setup()
-        # fastText reads one line: newlines would end the input early
-        sample = " ".join(text[: self.max_chars].split())
+        # fastText reads one line: newlines would end the input early (datatrove replaces them the same way)
+        sample = text[: self.max_chars].replace("\n", " ")
         labels, probs = self._model.predict(sample, k=1)
         return labels[0].removeprefix(_LABEL), float(probs[0])
 

@@ -76,6 +76,10 @@ class TextView:
         return [line for line in (raw.strip() for raw in self.text.split("\n")) if line]
 
     @cached_property
+    def lower(self) -> str:
+        return self.text.lower()
+
+    @cached_property
     def tokens(self) -> list[str]:
         if isinstance(self._tokenizer, RegexTokenizer):
             return self.words
