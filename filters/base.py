@@ -27,9 +27,7 @@ class Bounds:
 def decide(stage: str, signals: Mapping[str, float], rules: Mapping[str, Bounds]) -> list[str]:
     """Names ("<stage>.<rule>") of the rules whose signal is present and out of bounds."""
     return [
-        f"{stage}.{name}"
-        for name, bounds in rules.items()
-        if name in signals and bounds.fails(signals[name])
+        f"{stage}.{name}" for name, bounds in rules.items() if name in signals and bounds.fails(signals[name])
     ]
 
 
@@ -69,6 +67,14 @@ class Stage:
         """Update `doc` (text, signals, fields) and return the rules it fails; empty means it passes."""
         raise NotImplementedError
 
+    # True when `process_batch` does better than one `process` per document (a model's batch call).
+    batched = False
+
+    def process_batch(self, docs: list[Document]) -> list[list[str]]:
+        """`process` over many documents. A batched stage changes no document unless all succeed, so the
+        runner can retry a failed batch one document at a time to find the one at fault."""
+        return [self.process(doc) for doc in docs]
+
 
 class SignalFilter(Stage):
     """A filter that computes signals and decides from threshold rules alone.
@@ -92,7 +98,7 @@ class SignalFilter(Stage):
     def own_signals(self, signals: Mapping[str, float]) -> dict[str, float]:
         """This filter's entries of a stored `doc.signals` map, with the "<stage>." prefix removed."""
         prefix = f"{self.name}."
-        return {key[len(prefix):]: value for key, value in signals.items() if key.startswith(prefix)}
+        return {key[len(prefix) :]: value for key, value in signals.items() if key.startswith(prefix)}
 
     def process(self, doc: Document) -> list[str]:
         signals = {key: float(value) for key, value in self.compute(doc).items()}

@@ -681,17 +681,20 @@ class PiiStage(Stage):
     def setup(self) -> None:
         self.redactor = PiiRedactor(self.config)
 
-    def process(self, doc: Document) -> list[str]:
-        self.process_batch([doc])
-        return []
+    batched = True
 
-    def process_batch(self, docs: Sequence[Document]) -> None:
-        """Redact many documents with one batched NER pass (what a Beam DoFn's process_batch calls)."""
+    def process(self, doc: Document) -> list[str]:
+        return self.process_batch([doc])[0]
+
+    def process_batch(self, docs: Sequence[Document]) -> list[list[str]]:
+        """Redact many documents with one batched NER pass; no document changes unless all succeed."""
         if self.redactor is None:
             self.setup()
-        for doc, (text, counts) in zip(docs, self.redactor.redact_batch([d.text for d in docs]), strict=True):
+        redacted = self.redactor.redact_batch([d.text for d in docs])
+        for doc, (text, counts) in zip(docs, redacted, strict=True):
             doc.text = text
             doc.pii = counts
             doc.signals.update(
                 {f"pii.{entity}": float(counts.get(entity, 0)) for entity in self.config.entities}
             )
+        return [[] for _ in docs]

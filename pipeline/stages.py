@@ -50,24 +50,38 @@ class StageFn(beam.DoFn):
 
     def _flush(self):
         batch, self._batch = self._batch, []
-        for doc, timestamp, window in batch:
-            for tag, value in self._run(doc):
+        outcomes = self._outcomes([doc for doc, _, _ in batch])
+        for (doc, timestamp, window), outcome in zip(batch, outcomes, strict=True):
+            for tag, value in self._route(doc, outcome):
                 out = WindowedValue(value, timestamp, (window,))
                 yield out if tag is None else pvalue.TaggedOutput(tag, out)
 
-    def _run(self, doc: Document):
+    def _outcomes(self, docs: list[Document]) -> list[list[str] | Exception]:
+        """Per document, the rules it fails or the exception it raised."""
+        self.processed.inc(len(docs))
+        if self.stage.batched:
+            try:
+                return self.stage.process_batch(docs)
+            except Exception:  # noqa: S110 - retried one by one below to find the document at fault
+                pass
+        outcomes: list[list[str] | Exception] = []
+        for doc in docs:
+            try:
+                outcomes.append(self.stage.process(doc))
+            except Exception as exc:  # one bad document must never stop the run
+                outcomes.append(exc)
+        return outcomes
+
+    def _route(self, doc: Document, outcome: list[str] | Exception):
         """(output tag or None for kept, value) pairs for one document."""
-        self.processed.inc()
-        try:
-            failed = self.stage.process(doc)
-        except Exception as exc:  # one bad document must never stop the run
+        if isinstance(outcome, Exception):
             self.errors.inc()
             raw = doc.html if doc.html is not None else doc.text
-            yield ERRORS, ErrorRecord.of(doc.source, self.stage.name, _reason(exc), raw or b"", id=doc.id)
+            yield ERRORS, ErrorRecord.of(doc.source, self.stage.name, _reason(outcome), raw or b"", id=doc.id)
             return
-        if failed:
-            doc.rejected_by.extend(failed)
-            for reason in failed:
+        if outcome:
+            doc.rejected_by.extend(outcome)
+            for reason in outcome:
                 Metrics.counter(self.stage.name, f"rejected:{reason}").inc()
             if not self.annotate:
                 self.rejected.inc()
