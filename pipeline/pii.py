@@ -238,6 +238,9 @@ _DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
 _ISBN = re.compile(r"(?:97[89][- ]?)?\d{1,5}[- ]\d{1,7}[- ]\d{1,7}[- ][\dX]")
 _VERSION_BEFORE = re.compile(r"(?:\b(?:v|version|release|ver\.?)\s?|[\w/@=-])$", re.IGNORECASE)
 _NUMERIC = ("PHONE_NUMBER", "CREDIT_CARD", "US_SSN")
+# RFC 4291 section 2.4: ::/8 is reserved by the IETF and assigned to no host (its loopback, unspecified and
+# IPv4-mapped parts are already non-global), so "::abc:7:def" is a documentation example.
+_IETF_RESERVED_V6 = ipaddress.ip_network("::/8")
 # No numbering plan writes phones as 3-2-4 digits (SSNs) or as dotted quads (IPv4 addresses).
 _NOT_PHONE_SHAPE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{1,3}(?:\.\d{1,3}){3}")
 
@@ -273,7 +276,7 @@ class DecoyFilter:
             ones >= 8 and int(address) >> (address.max_prefixlen - ones) == (1 << ones) - 1
         ):
             return True  # group addresses and netmasks (ffff:ff00::, 255.255.0.0) identify no one
-        if self.keep_private_ips and not address.is_global:
+        if self.keep_private_ips and (not address.is_global or address in _IETF_RESERVED_V6):
             return True
         if address.version == 4 and max(address.packed) < 10:
             return True  # 1.2.3.5 is a version; the few real such hosts are public resolvers, not people
@@ -364,9 +367,13 @@ _LOWER_WORD = re.compile(r"\b[a-zß-ÿ]+\b")
 _COMPANY_SUFFIX = re.compile(r",?\s(?:Inc|Ltd|LLC|GmbH|Corp|AG|SA|S\.A|B\.V|plc)\b")
 # Imperatives that open sentences of API documentation ("Return None if ...", "See Also").
 _LEADING_VERBS = frozenset(
-    "Return Returns Raise Raises See Use Set Get Add Create Run Call Let Make Print Read Write Open "
-    "Close Check Install Remove Delete Update".split()
+    f"{verb}{ending}"
+    for verb in "Return Raise See Use Set Get Add Create Run Call Let Make Print Read Write Open Close Check "
+    "Install Remove Delete Update".split()
+    for ending in ("", "s")
 )
+# Stand-in names of documentation and law ("John Doe"), like the reserved example domains: no one's name.
+PLACEHOLDER_NAMES = ("John Doe", "Jane Doe", "Joe Blow", "Joe Bloggs", "John Q. Public", "Joe Sixpack")
 
 
 class PersonCandidates:
@@ -389,7 +396,12 @@ class PersonCandidates:
             while skip < len(words) and (words[skip].lower() in STOP_WORDS or words[skip] in _LEADING_VERBS):
                 skip += 1
             phrase = " ".join(words[skip:])
-            if phrase in found or not self.name_like(phrase) or regions.overlaps(*match.span()):
+            if (
+                phrase in found
+                or phrase in PLACEHOLDER_NAMES
+                or not self.name_like(phrase)
+                or regions.overlaps(*match.span())
+            ):
                 continue
             start = text.index(words[skip], match.start())
             if _COMPANY_SUFFIX.match(text, start + len(phrase)):

@@ -246,14 +246,15 @@ _PLACEHOLDER_PASSWORDS = frozenset({"password", "pass", "passwd", "pwd", "secret
 
 
 def credential_rules(allowed_domains: Iterable[str]) -> tuple[Rule, ...]:
-    """`scheme://user:password@host`: the user-info part, unless the host or password is illustrative."""
+    """`scheme://user:password@host`: the user-info part, unless the host or password is illustrative
+    (a reserved host, a placeholder word such as "passwd-on-proxy", or template syntax)."""
     domains = tuple(allowed_domains)
 
     def real(match: re.Match[str]) -> bool:
         password = match.group("pw")
         return not (
             is_reserved_host(match.group("host"), domains)
-            or password.lower() in _PLACEHOLDER_PASSWORDS
+            or not _PLACEHOLDER_PASSWORDS.isdisjoint(re.split(r"[-_.]", password.lower()))
             or any(c in password for c in "<>${}*")
         )
 

@@ -105,6 +105,10 @@ DECOY_CASES = [
     ("Luhn-invalid card", "Order 4532 0151 1283 0367 was rejected by the card check."),
     ("placeholder bearer", "Send the header Authorization: Bearer <token> with each request."),
     ("headings", "Simple Usage: Checking Examples in Docstrings"),
+    ("verb before a header name", "The client Uses Set-Cookie to keep the session."),
+    ("placeholder names", "If Joe Blow signs the form, John Doe must countersign it."),
+    ("placeholder credentials", "Use http://login-on-proxy:passwd-on-proxy@proxy.acme-corp.io:3128/ there."),
+    ("IETF-reserved IPv6", "ip_address('::abc:7:def') and 0:0:0:0:0:abc:7:def are the same address."),
 ]
 
 
