@@ -164,22 +164,32 @@ class Regions:
 # Prefilter: candidate spots and the entity types each can be
 # --------------------------------------------------------------------------------------------------
 
-_TRIGGERS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "email": (r"[\w.+-]@[\w-]+\.[A-Za-z]", ("EMAIL_ADDRESS",)),
-    "cred": (r"://[^\s/@]+@", ("URL_CREDENTIALS",)),
-    "ipv4": (r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b", ("IP_ADDRESS",)),
-    "ipv6": (r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|::)[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*", ("IP_ADDRESS",)),
-    "digits": (DIGIT_RUN.pattern, ("PHONE_NUMBER", "CREDIT_CARD", "US_SSN")),
-    "iban": (r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}", ("IBAN_CODE",)),
+# Each trigger marks a spot worth a presidio window; the recognizers there decide. Triggers may match more
+# than their entity (the window is checked), so most start with a literal, which Python's regex engine
+# finds with a fast scan: a leading \b or an alternation makes it try the pattern at every position.
+_TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "email": ((r"@[\w-]+\.[A-Za-z]",), ("EMAIL_ADDRESS",)),
+    "cred": ((r"://[^\s/@]+@",), ("URL_CREDENTIALS",)),
+    "ipv4": ((r"\d\.\d{1,3}\.\d{1,3}\.\d",), ("IP_ADDRESS",)),
+    "ipv6": ((r":[0-9A-Fa-f]{0,4}:",), ("IP_ADDRESS",)),
+    "digits": ((DIGIT_RUN.pattern,), ("PHONE_NUMBER", "CREDIT_CARD", "US_SSN")),
+    "iban": ((r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}",), ("IBAN_CODE",)),
     "secret": (
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[\s\S]{0,8192}?-----END[^\n]{0,40}-----"
-        r"|\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}|\b[Bb]earer\s|\bgh[pousr]_|\bxox[abprs]-"
-        r"|(?i:aws_?secret)",
+        (
+            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY[\s\S]{0,8192}?-----END[^\n]{0,40}-----",  # the whole block
+            r"A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]{16}",
+            r"earer\s",
+            r"gh[pousr]_",
+            r"xox[abprs]-",
+            r"[Aa][Ww][Ss]_?[Ss][Ee][Cc][Rr][Ee][Tt]",
+        ),
         ("SECRET",),
     ),
-    "street": ("|".join(f"(?:{rule.regex.pattern})" for rule in STREET_RULES), ("STREET_ADDRESS",)),
+    "street": (tuple(rule.regex.pattern for rule in STREET_RULES), ("STREET_ADDRESS",)),
 }
-_TRIGGER_RE = re.compile("|".join(f"(?P<{name}>{regex})" for name, (regex, _) in _TRIGGERS.items()))
+_TRIGGER_RES = tuple(
+    (name, re.compile(regex)) for name, (regexes, _) in _TRIGGERS.items() for regex in regexes
+)
 _CONTEXT_CHARS = 64
 _WORD = re.compile(
     r"\w+|[^\w\s]"
@@ -207,16 +217,17 @@ def _snap(text: str, pos: int, step: int) -> int:
 def candidate_windows(text: str, wanted: set[str], regions: Regions, code_entities: set[str]) -> list[Window]:
     """Merged windows around prefilter hits; in code or math only `code_entities` are looked for."""
     windows: list[Window] = []
-    for match in _TRIGGER_RE.finditer(text):
-        entities = wanted.intersection(_TRIGGERS[match.lastgroup][1])
-        if match.lastgroup == "digits" and sum(c.isdigit() for c in match.group()) < MIN_DIGITS:
+    hits = sorted((m.start(), m.end(), name) for name, regex in _TRIGGER_RES for m in regex.finditer(text))
+    for hit_start, hit_end, name in hits:
+        entities = wanted.intersection(_TRIGGERS[name][1])
+        if name == "digits" and sum(c.isdigit() for c in text[hit_start:hit_end]) < MIN_DIGITS:
             continue  # shorter than any phone number, SSN or card: dates, versions, small numbers
-        if entities and regions.overlaps(*match.span()):
+        if entities and regions.overlaps(hit_start, hit_end):
             entities &= code_entities
         if not entities:
             continue
-        start = _snap(text, match.start() - _CONTEXT_CHARS, -1)
-        end = _snap(text, match.end() + _CONTEXT_CHARS, 1)
+        start = _snap(text, hit_start - _CONTEXT_CHARS, -1)
+        end = _snap(text, hit_end + _CONTEXT_CHARS, 1)
         if windows and start <= windows[-1].end:
             windows[-1].end = max(windows[-1].end, end)
             windows[-1].entities |= entities
