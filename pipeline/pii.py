@@ -47,7 +47,10 @@ from filters.base import Stage  # noqa: E402
 from pipeline.pii_recognizers import (  # noqa: E402
     DATE,
     DIGIT_RUN,
+    ISBN,
     MIN_DIGITS,
+    NOT_PHONE_SHAPE,
+    ROMANCE_STREET,
     SECRET_RULES,
     STREET_RULES,
     CardRecognizer,
@@ -56,6 +59,7 @@ from pipeline.pii_recognizers import (  # noqa: E402
     StrictSsnRecognizer,
     credential_rules,
     is_reserved_host,
+    luhn_ok,
 )
 from schemas.document import Document  # noqa: E402
 
@@ -185,7 +189,16 @@ _TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ),
         ("SECRET",),
     ),
-    "street": (tuple(rule.regex.pattern for rule in STREET_RULES), ("STREET_ADDRESS",)),
+    "street": (
+        (
+            STREET_RULES[0].regex.pattern,  # 742 Evergreen Terrace: digits lead, so the scan is fast
+            r"[SsWwAaPpGgRrDdUu](?:tra(?:ße|sse)|tr\.|eg|llee|latz|asse|ing|amm|fer)\s+\d",  # Hauptstraße 12
+            rf"\d{{1,4}},?\s+(?i:{ROMANCE_STREET})",  # 12, rue de la Paix
+            r"[RrBbCcAaIiQq](?<!\w[RrBbCcAaIiQq])(?i:ue|oulevard|hemin|llée|mpasse|uai)\s",  # rue de Salmon
+            rf"{ROMANCE_STREET}\s",  # Via Roma, 12
+        ),
+        ("STREET_ADDRESS",),
+    ),
 }
 _TRIGGER_RES = tuple(
     (name, re.compile(regex)) for name, (regexes, _) in _TRIGGERS.items() for regex in regexes
@@ -246,14 +259,11 @@ _HEXLIKE = re.compile(
 )
 _DECIMAL = re.compile(r"\d+\.\d+")  # phone numbers use either no dot or several
 _DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
-_ISBN = re.compile(r"(?:97[89][- ]?)?\d{1,5}[- ]\d{1,7}[- ]\d{1,7}[- ][\dX]")
 _VERSION_BEFORE = re.compile(r"(?:\b(?:v|version|release|ver\.?)\s?|[\w/@=-])$", re.IGNORECASE)
 _NUMERIC = ("PHONE_NUMBER", "CREDIT_CARD", "US_SSN")
 # RFC 4291 section 2.4: ::/8 is reserved by the IETF and assigned to no host (its loopback, unspecified and
 # IPv4-mapped parts are already non-global), so "::abc:7:def" is a documentation example.
 _IETF_RESERVED_V6 = ipaddress.ip_network("::/8")
-# No numbering plan writes phones as 3-2-4 digits (SSNs) or as dotted quads (IPv4 addresses).
-_NOT_PHONE_SHAPE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{1,3}(?:\.\d{1,3}){3}")
 
 
 class DecoyFilter:
@@ -273,7 +283,7 @@ class DecoyFilter:
             return self._ip_decoy(value, text, start, end)
         if entity in _NUMERIC:
             return self._number_decoy(value, text, start, end) or (
-                entity == "PHONE_NUMBER" and _NOT_PHONE_SHAPE.fullmatch(value) is not None
+                entity == "PHONE_NUMBER" and NOT_PHONE_SHAPE.fullmatch(value) is not None
             )
         return False
 
@@ -313,7 +323,7 @@ class DecoyFilter:
             or _DOTTED_QUAD.search(token)
             or _DECIMAL.fullmatch(value) is not None
             or DATE.match(value.strip())
-            or _ISBN.fullmatch(value.strip())
+            or ISBN.fullmatch(value.strip())
             or "isbn" in text[max(0, start - 12) : start].lower()
         )
 
@@ -466,12 +476,9 @@ _FAKE_SURNAMES = ("Doe", "Roe", "Smith", "Moe", "Poe", "Public", "Sample", "Plac
 
 
 def _luhn_complete(body: str) -> str:
-    return body + next(str(d) for d in range(10) if _luhn_ok(body + str(d)))
+    return body + next(str(d) for d in range(10) if luhn_ok(body + str(d)))
 
 
-def _luhn_ok(number: str) -> bool:
-    digits = [int(c) for c in reversed(number)]
-    return sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits)) % 10 == 0
 
 
 # Fakes come from ranges reserved for documentation or never issued, so a fake is never a real person's:

@@ -95,8 +95,17 @@ DATE = re.compile(
     r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:1[6-9]|2[0-1])?\d\d"
     r"|(?:1[6-9]|2[0-1])\d\d\s*[-–/]\s*(?:1[6-9]|2[0-1])\d\d"  # year range
 )
+# No numbering plan writes phones as 3-2-4 digits (SSNs) or as dotted quads (IPv4 addresses).
+NOT_PHONE_SHAPE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{1,3}(?:\.\d{1,3}){3}")
 NOT_A_PHONE = re.compile(rf"(?:{DATE.pattern})|\d{{1,3}}(?:\.\d{{1,3}}){{3}}|\d+\.\d+$")
 MIN_DIGITS = 7  # the shortest subscriber numbers (ITU-T E.164 national significant numbers are longer)
+ISBN = re.compile(r"(?:97[89][- ]?)?\d{1,5}[- ]\d{1,7}[- ]\d{1,7}[- ][\dX]")
+
+
+def luhn_ok(number: str) -> bool:
+    """The Luhn checksum of card numbers (ISO/IEC 7812-1) over a string of digits."""
+    digits = [int(c) for c in reversed(number)]
+    return sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits)) % 10 == 0
 
 
 def digit_runs(text: str) -> Iterator[re.Match[str]]:
@@ -113,6 +122,14 @@ class DigitRunPhoneRecognizer(PhoneRecognizer):
     and a number written with "+" needs one region, not all of them.
     """
 
+    def __init__(self, supported_regions: Sequence[str], **kwargs):
+        super().__init__(supported_regions=supported_regions, **kwargs)
+        # the fewest digits a valid number of each region has: shorter runs cannot hold one
+        self.min_digits = {
+            region: min(phonenumbers.PhoneMetadata.metadata_for_region(region).general_desc.possible_length)
+            for region in supported_regions
+        }
+
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
     ) -> list[RecognizerResult]:
@@ -122,11 +139,19 @@ class DigitRunPhoneRecognizer(PhoneRecognizer):
             cued = candidate[0] == "+" or bool(_PHONE_CUE.search(text, max(0, run.start() - 40), run.start()))
             if (candidate.isdigit() and not cued) or NOT_A_PHONE.match(candidate):
                 continue  # an unformatted digit string is a count, id or timestamp unless called a phone
+            if NOT_PHONE_SHAPE.fullmatch(candidate) or ISBN.fullmatch(candidate):
+                continue  # an SSN, a dotted quad or an ISBN as a whole: any number inside is too short
+            number = "".join(c for c in candidate.split("x")[0].split("ext")[0] if c.isdigit())
+            digits = len(number)
+            if 13 <= digits <= 19 and _CARD_SHAPE.fullmatch(candidate) and luhn_ok(number):
+                continue  # a card number: its recognizer outscores a phone on the same digits
             # Without "+" or a cue word, the digits must be grouped the way the country writes its numbers:
             # tables of figures ("22050 44100") are valid numbers somewhere, but not grouped like one.
             leniency = self.leniency if cued else phonenumbers.Leniency.EXACT_GROUPING
             regions = self.supported_regions[:1] if candidate[0] == "+" else self.supported_regions
             for region in regions:
+                if candidate[0] != "+" and digits < self.min_digits[region]:
+                    continue
                 matches = [
                     m
                     for m in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=leniency)
@@ -167,6 +192,9 @@ class CardRecognizer(CreditCardRecognizer):
         super().__init__(patterns=self.PATTERNS)
 
 
+_CARD_SHAPE = re.compile(CardRecognizer.PATTERNS[0].regex)
+
+
 def is_reserved_host(host: str, allowed_domains: Iterable[str]) -> bool:
     """True for RFC 2606/6761 example and local names, allowlisted domains and non-global IPs."""
     host = host.lower().rstrip(".")
@@ -196,7 +224,7 @@ _UNIT = (
     r"\.?\s*[\w-]+)?"
 )
 # faker's and the postal services' street types for es/it/fr/pt/nl (the name follows the type).
-_ROMANCE_STREET = (
+ROMANCE_STREET = (
     r"(?:Rue|Avenue|Boulevard|Chemin|Allée|Impasse|Place|Quai|Route|Calle|Callejón|Avenida|Paseo|Pasaje|"
     r"Pasadizo|Plaza|Camino|Cañada|Carrera|Carretera|Cuesta|Glorieta|Rambla|Ronda|Acceso|Bajada|Urbanización|"
     r"Via|Vía|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Contrada|Borgo|Strada|Stretto|Incrocio|Rotonda|Canale|"
@@ -227,7 +255,7 @@ STREET_RULES = (
     Rule(
         "street (fr)",
         re.compile(
-            rf"(?:\b\d{{1,4}},?\s+(?i:{_ROMANCE_STREET})|\b(?i:rue|boulevard|chemin|allée|impasse|quai))"
+            rf"(?:\b\d{{1,4}},?\s+(?i:{ROMANCE_STREET})|\b(?i:rue|boulevard|chemin|allée|impasse|quai))"
             rf"\s+{_PARTICLE}{_CAP}(?:[ -]{_CAP}){{0,3}}"
         ),
         0.6,
@@ -236,7 +264,7 @@ STREET_RULES = (
     Rule(
         "street (es/it/pt, number last)",
         re.compile(
-            rf"\b{_ROMANCE_STREET}\s+{_PARTICLE}{_CAP}(?:\s+{_PARTICLE}{_CAP}){{0,3}},?\s+\d{{1,5}}\b{_UNIT}"
+            rf"\b{ROMANCE_STREET}\s+{_PARTICLE}{_CAP}(?:\s+{_PARTICLE}{_CAP}){{0,3}},?\s+\d{{1,5}}\b{_UNIT}"
         ),
         0.6,
     ),
