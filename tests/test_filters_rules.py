@@ -40,6 +40,14 @@ def run(filter_, document: Document) -> tuple[dict[str, float], list[str]]:
     return {k[len(prefix) :]: v for k, v in document.signals.items() if k.startswith(prefix)}, failed
 
 
+def assert_threshold(filter_, rule: str, inside: str, outside: str, inside_value, outside_value) -> None:
+    """`inside` passes `rule` with signal `inside_value`; `outside` fails it with `outside_value`."""
+    for text, value, fails in ((inside, inside_value, False), (outside, outside_value, True)):
+        signals, failed = run(filter_, doc(text))
+        assert signals[rule] == pytest.approx(value)
+        assert (f"{filter_.name}.{rule}" in failed) is fails
+
+
 def lines_of(words: list[str], per_line: int = 10) -> str:
     return "\n".join(" ".join(words[i : i + per_line]) for i in range(0, len(words), per_line))
 
@@ -93,13 +101,7 @@ def quality_cases():
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(quality_cases()))
 def test_gopher_quality_rule(rule, inside, outside, inside_value, outside_value):
-    quality = GopherQuality(TextViews())
-    signals, failed = run(quality, doc(inside))
-    assert signals[rule] == pytest.approx(inside_value)
-    assert f"gopher_quality.{rule}" not in failed
-    signals, failed = run(quality, doc(outside))
-    assert signals[rule] == pytest.approx(outside_value)
-    assert f"gopher_quality.{rule}" in failed
+    assert_threshold(GopherQuality(TextViews()), rule, inside, outside, inside_value, outside_value)
 
 
 def test_gopher_word_count_upper_bound():
@@ -168,13 +170,7 @@ def repetition_cases():
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(repetition_cases()))
 def test_gopher_repetition_rule(rule, inside, outside, inside_value, outside_value):
-    repetition = GopherRepetition(TextViews())
-    signals, failed = run(repetition, doc(inside))
-    assert signals[rule] == inside_value  # constructed to land exactly on the threshold
-    assert f"gopher_repetition.{rule}" not in failed
-    signals, failed = run(repetition, doc(outside))
-    assert signals[rule] == pytest.approx(outside_value)
-    assert f"gopher_repetition.{rule}" in failed
+    assert_threshold(GopherRepetition(TextViews()), rule, inside, outside, inside_value, outside_value)
 
 
 def test_overlapping_repeats_count_each_word_once():
@@ -225,13 +221,7 @@ def fineweb_cases():
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(c4_cases()))
 def test_c4_rule(rule, inside, outside, inside_value, outside_value):
-    c4 = C4(TextViews())
-    signals, failed = run(c4, doc(inside))
-    assert signals[rule] == inside_value
-    assert f"c4.{rule}" not in failed
-    signals, failed = run(c4, doc(outside))
-    assert signals[rule] == outside_value
-    assert f"c4.{rule}" in failed
+    assert_threshold(C4(TextViews()), rule, inside, outside, inside_value, outside_value)
 
 
 def test_c4_line_rules_are_recorded():
@@ -243,13 +233,7 @@ def test_c4_line_rules_are_recorded():
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(fineweb_cases()))
 def test_fineweb_rule(rule, inside, outside, inside_value, outside_value):
-    fineweb = FineWeb(TextViews())
-    signals, failed = run(fineweb, doc(inside))
-    assert signals[rule] == pytest.approx(inside_value)
-    assert f"fineweb.{rule}" not in failed
-    signals, failed = run(fineweb, doc(outside))
-    assert signals[rule] == pytest.approx(outside_value)
-    assert f"fineweb.{rule}" in failed
+    assert_threshold(FineWeb(TextViews()), rule, inside, outside, inside_value, outside_value)
 
 
 # ---- dirty words ----------------------------------------------------------------------------------
