@@ -60,6 +60,7 @@ from pipeline.pii_recognizers import (  # noqa: E402
     credential_rules,
     is_reserved_host,
     luhn_ok,
+    phone_cued,
 )
 from schemas.document import Document  # noqa: E402
 
@@ -175,7 +176,8 @@ _TRIGGERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "email": ((r"@[\w-]+\.[A-Za-z]",), ("EMAIL_ADDRESS",)),
     "cred": ((r"://[^\s/@]+@",), ("URL_CREDENTIALS",)),
     "ipv4": ((r"\d\.\d{1,3}\.\d{1,3}\.\d",), ("IP_ADDRESS",)),
-    "ipv6": ((r":[0-9A-Fa-f]{0,4}:",), ("IP_ADDRESS",)),
+    # "::" or three colons: a clock time (12:30:45) has two
+    "ipv6": ((r"::|:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:",), ("IP_ADDRESS",)),
     "digits": ((DIGIT_RUN.pattern,), ("PHONE_NUMBER", "CREDIT_CARD", "US_SSN")),
     "iban": ((r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2}",), ("IBAN_CODE",)),
     "secret": (
@@ -227,14 +229,25 @@ def _snap(text: str, pos: int, step: int) -> int:
     return max(0, min(len(text), pos))
 
 
+def _number_worth_a_look(text: str, start: int, end: int) -> bool:
+    """A digit run that can be a phone number, an SSN or a card: long enough, not a date range or an
+    ISBN, and either written with separators, long as a card, or called a phone."""
+    run = text[start:end]
+    digits = sum(c.isdigit() for c in run)
+    if digits < MIN_DIGITS or DATE.fullmatch(run) or ISBN.fullmatch(run):
+        return False
+    # a bare 7-12 digit string is a count or an id: a card has 13+ digits, an SSN separators
+    return not run.isdigit() or digits >= 13 or phone_cued(text, start)
+
+
 def candidate_windows(text: str, wanted: set[str], regions: Regions, code_entities: set[str]) -> list[Window]:
     """Merged windows around prefilter hits; in code or math only `code_entities` are looked for."""
     windows: list[Window] = []
     hits = sorted((m.start(), m.end(), name) for name, regex in _TRIGGER_RES for m in regex.finditer(text))
     for hit_start, hit_end, name in hits:
         entities = wanted.intersection(_TRIGGERS[name][1])
-        if name == "digits" and sum(c.isdigit() for c in text[hit_start:hit_end]) < MIN_DIGITS:
-            continue  # shorter than any phone number, SSN or card: dates, versions, small numbers
+        if name == "digits" and not _number_worth_a_look(text, hit_start, hit_end):
+            continue
         if entities and regions.overlaps(hit_start, hit_end):
             entities &= code_entities
         if not entities:

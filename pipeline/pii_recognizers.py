@@ -85,7 +85,7 @@ class StrictSsnRecognizer(UsSsnRecognizer):
 # A run of digits and phone punctuation with an optional extension: every phone number, SSN and card.
 DIGIT_RUN = re.compile(r"(?<![\w.])[+(]?\d[\d\-. ()/]{5,}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?")
 # presidio's PhoneRecognizer context words, plus the labels people put before a number.
-_PHONE_CUE = re.compile(
+PHONE_CUE = re.compile(
     r"(?i:phone|telephone|tel\b|cell|mobile|call|fax|whatsapp|sms|dial|number|reach|contact|ring|message|voicemail)"
 )
 # Digit runs that are dates, year ranges, dotted quads or decimals, never phone numbers.
@@ -106,6 +106,11 @@ def luhn_ok(number: str) -> bool:
     """The Luhn checksum of card numbers (ISO/IEC 7812-1) over a string of digits."""
     digits = [int(c) for c in reversed(number)]
     return sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits)) % 10 == 0
+
+
+def phone_cued(text: str, start: int) -> bool:
+    """A "+" or a phone cue word in the 40 characters before the digit run at `start`."""
+    return text[start : start + 1] == "+" or PHONE_CUE.search(text, max(0, start - 40), start) is not None
 
 
 def digit_runs(text: str) -> Iterator[re.Match[str]]:
@@ -136,7 +141,7 @@ class DigitRunPhoneRecognizer(PhoneRecognizer):
         results = []
         for run in digit_runs(text):
             candidate = run.group()
-            cued = candidate[0] == "+" or bool(_PHONE_CUE.search(text, max(0, run.start() - 40), run.start()))
+            cued = phone_cued(text, run.start())
             if (candidate.isdigit() and not cued) or NOT_A_PHONE.match(candidate):
                 continue  # an unformatted digit string is a count, id or timestamp unless called a phone
             if NOT_PHONE_SHAPE.fullmatch(candidate) or ISBN.fullmatch(candidate):
