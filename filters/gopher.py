@@ -110,9 +110,9 @@ class _Groups:
         if best < 2:
             return np.zeros(len(self.order), dtype=bool)
         tied = np.flatnonzero(self.counts == best)
-        if len(tied) > 1:  # a stable sort puts each group's earliest position first
-            tied = tied[np.argmin(self.order[self.first][tied])]
-        return self._at_positions(self.group == tied)
+        # a stable sort puts each group's earliest position first
+        top = tied[0] if len(tied) == 1 else tied[np.argmin(self.order[self.first][tied])]
+        return self._at_positions(self.group == top)
 
 
 def _coverage(starts: np.ndarray, n: int, lengths: np.ndarray) -> int:

@@ -494,8 +494,6 @@ def _luhn_complete(body: str) -> str:
     return body + next(str(d) for d in range(10) if luhn_ok(body + str(d)))
 
 
-
-
 # Fakes come from ranges reserved for documentation or never issued, so a fake is never a real person's:
 # 555-01xx (NANP fiction), 192.0.2.0/24 (RFC 5737), 2001:db8::/32 (RFC 3849), SSN area 9xx (never issued),
 # IBAN check digits 00 (never valid), BIN 400000 (card-network test range).
@@ -724,6 +722,7 @@ class PiiStage(Stage):
     """The "pii" stage: redacts `doc.text`, counts by type in `doc.pii` and "pii.<TYPE>" signals."""
 
     name = "pii"
+    batched = True  # spaCy's pipe over the name candidates of a whole batch
 
     def __init__(self, config: PiiConfig | None = None):
         self.config = config or PiiConfig()
@@ -731,8 +730,6 @@ class PiiStage(Stage):
 
     def setup(self) -> None:
         self.redactor = PiiRedactor(self.config)
-
-    batched = True
 
     def process(self, doc: Document) -> list[str]:
         return self.process_batch([doc])[0]

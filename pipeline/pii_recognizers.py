@@ -146,7 +146,7 @@ class DigitRunPhoneRecognizer(PhoneRecognizer):
                 continue  # an unformatted digit string is a count, id or timestamp unless called a phone
             if NOT_PHONE_SHAPE.fullmatch(candidate) or ISBN.fullmatch(candidate):
                 continue  # an SSN, a dotted quad or an ISBN as a whole: any number inside is too short
-            number = "".join(c for c in candidate.split("x")[0].split("ext")[0] if c.isdigit())
+            number = "".join(c for c in candidate.split("x")[0] if c.isdigit())  # no extension digits
             digits = len(number)
             if 13 <= digits <= 19 and _CARD_SHAPE.fullmatch(candidate) and luhn_ok(number):
                 continue  # a card number: its recognizer outscores a phone on the same digits

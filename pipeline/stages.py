@@ -5,6 +5,8 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
+from apache_beam.transforms.window import BoundedWindow
+from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import WindowedValue
 
 from filters.base import Stage
@@ -34,7 +36,7 @@ class StageFn(beam.DoFn):
         self.stage.setup()
 
     def start_bundle(self):
-        self._batch: list[tuple[Document, float, object]] = []
+        self._batch: list[tuple[Document, Timestamp, BoundedWindow]] = []
 
     def process(
         self, doc: Document, timestamp=beam.DoFn.TimestampParam, window=beam.DoFn.WindowParam, side=None
@@ -62,7 +64,7 @@ class StageFn(beam.DoFn):
         if self.stage.batched:
             try:
                 return self.stage.process_batch(docs)
-            except Exception:  # noqa: S110 - retried one by one below to find the document at fault
+            except Exception:  # retried one by one below, to find the document at fault
                 pass
         outcomes: list[list[str] | Exception] = []
         for doc in docs:
