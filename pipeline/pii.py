@@ -142,14 +142,20 @@ Span = tuple[int, int]
 # Protected regions: code and math
 # --------------------------------------------------------------------------------------------------
 
-_PROTECTED = re.compile(
-    r"^(?P<fence>```|~~~)[^\n]*\n[\s\S]*?(?:^(?P=fence)[^\n]*$|\Z)"  # fenced block (unclosed: to the end)
-    r"|(?:^(?: {4}|\t)[^\n]*(?:\n|\Z))+"  # indented code lines
-    r"|\$\$[\s\S]+?\$\$|\\\[[\s\S]+?\\\]|\\\([\s\S]+?\\\)"  # display math, \( inline \)
-    # $inline$ by pandoc's rule (no space inside the dollars, no digit after), and no word character after
-    # either, so "$5 and $10" and shell's "$HOME or $PATH" stay prose
-    r"|(?<![\\$\w])\$(?=\S)[^$\n]{1,300}?(?<=\S)\$(?!\w)",
-    re.MULTILINE,
+# One scan per kind, each led by a literal or a line start: as one alternation the regex engine would try
+# every branch at every position (twice the time).
+_PROTECTED = tuple(
+    re.compile(regex, re.MULTILINE)
+    for regex in (
+        r"^(?P<fence>```|~~~)[^\n]*\n[\s\S]*?(?:^(?P=fence)[^\n]*$|\Z)",  # fenced block, unclosed: to the end
+        r"^(?:    |\t)[^\n]*(?:\n(?:    |\t)[^\n]*)*\n?",  # indented code lines
+        r"\$\$[\s\S]+?\$\$",  # display math
+        r"\\\[[\s\S]+?\\\]",
+        r"\\\([\s\S]+?\\\)",  # \( inline \)
+        # $inline$ by pandoc's rule (no space inside the dollars, no digit after), and no word character
+        # after either, so "$5 and $10" and shell's "$HOME or $PATH" stay prose
+        r"\$(?<![\\$\w]\$)(?=\S)[^$\n]{1,300}?(?<=\S)\$(?!\w)",
+    )
 )
 
 
@@ -157,7 +163,12 @@ class Regions:
     """Sorted, non-overlapping spans of code and math, with a fast membership test."""
 
     def __init__(self, text: str, enabled: bool):
-        self.spans = [m.span() for m in _PROTECTED.finditer(text)] if enabled else []
+        self.spans: list[Span] = []
+        for start, end in sorted(m.span() for regex in _PROTECTED if enabled for m in regex.finditer(text)):
+            if self.spans and start <= self.spans[-1][1]:  # math inside code: one region
+                self.spans[-1] = (self.spans[-1][0], max(self.spans[-1][1], end))
+            else:
+                self.spans.append((start, end))
         self.starts = [s for s, _ in self.spans]
 
     def overlaps(self, start: int, end: int) -> bool:
@@ -368,9 +379,10 @@ _PARTICLES = (
 )
 _PARTICLE = "(?:" + "|".join(_PARTICLES) + ")"
 _NAME_RUN = re.compile(rf"\b{_NAME_WORD}(?:[ \t]+(?:{_PARTICLE}[ \t]+)*{_NAME_WORD}){{1,3}}")
-# spaCy's small English model sees about four tokens either side of a word (its tok2vec window), so a
-# wider window costs NER time and changes no decision (80 characters measured the same on bench/pii).
-_NER_CONTEXT_CHARS = 40
+# spaCy's small English model sees four tokens either side of a word (a depth-4 tok2vec of window 1):
+# 24 characters, widened to the next whitespace, hold about six. Wider costs NER time per token and
+# changed no decision on bench/pii (80 characters measured the same).
+_NER_CONTEXT_CHARS = 24
 
 
 # Words next to a name in technical text: bylines, credits, maintainer fields, correspondence.
@@ -399,7 +411,7 @@ _ORG_WORDS = frozenset(
     "Client Kernel Policy Chapter Section Appendix Table Figure Example Note Warning True False None".split()
 )
 _NAME_WORD_RE = re.compile(_NAME_WORD)
-_LOWER_WORD = re.compile(r"\b[a-zß-ÿ]+\b")
+_LOWER_WORD = re.compile(r"[a-zß-ÿ]+")
 _COMPANY_SUFFIX = re.compile(r",?\s(?:Inc|Ltd|LLC|GmbH|Corp|AG|SA|S\.A|B\.V|plc)\b")
 # Imperatives that open sentences of API documentation ("Return None if ...", "See Also").
 _LEADING_VERBS = frozenset(
@@ -425,7 +437,6 @@ class PersonCandidates:
         "types") is a capitalized common noun, not a name: it never reaches NER.
         """
         found: dict[str, tuple[int, bool]] = {}
-        lower_words: set[str] | None = None
         for match in _NAME_RUN.finditer(text):
             words = match.group().split()
             skip = 0
@@ -444,8 +455,7 @@ class PersonCandidates:
                 continue
             cued = _cued(text, start, start + len(phrase))
             if not cued:
-                lower_words = set(_LOWER_WORD.findall(text)) if lower_words is None else lower_words
-                if words[-1].lower() in lower_words:
+                if _written_in_lower_case(text, words[-1]):
                     continue
             found[phrase] = (start, cued)
         return found
@@ -471,6 +481,20 @@ class PersonCandidates:
         if persons or any(e.label_ in _NOT_PERSON_LABELS for e in overlapping):
             return persons
         return {phrase} if cued else set()
+
+
+def _written_in_lower_case(text: str, word: str) -> bool:
+    """Whether `text` also has `word` as a whole lowercase word ("types" for "Types")."""
+    lower = word.lower()
+    if not _LOWER_WORD.fullmatch(lower):
+        return False
+    at = text.find(lower)
+    while at >= 0:  # str.find and two character checks: far cheaper than tokenizing the page
+        before, after = text[at - 1 : at], text[at + len(lower) : at + len(lower) + 1]
+        if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+            return True
+        at = text.find(lower, at + 1)
+    return False
 
 
 def _cued(text: str, start: int, end: int) -> bool:
