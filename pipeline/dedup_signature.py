@@ -9,7 +9,8 @@ import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from pipeline.dedup_logic import MinHashDedupSettings, normalize_text
+from pipeline.dedup_logic import normalize_text
+from schemas.config import MinHashDedupConfig
 
 
 def shingles(text: str, n: int) -> list[bytes]:
@@ -21,7 +22,7 @@ def shingles(text: str, n: int) -> list[bytes]:
     return [g.encode("utf-8", "surrogatepass") for g in sorted(grams)]
 
 
-def band_layout(settings: MinHashDedupSettings) -> tuple[int, int]:
+def band_layout(settings: MinHashDedupConfig) -> tuple[int, int]:
     """(bands, rows): as configured, or datasketch's optimum for `threshold` when both are None."""
     if settings.bands is not None and settings.rows is not None:
         if settings.bands * settings.rows > settings.num_perm:
@@ -36,7 +37,7 @@ def band_layout(settings: MinHashDedupSettings) -> tuple[int, int]:
 class Signer:
     """Computes signatures; the permutations are drawn once from the fixed seed, so workers agree."""
 
-    settings: MinHashDedupSettings
+    settings: MinHashDedupConfig
 
     def __post_init__(self) -> None:
         bands, rows = band_layout(self.settings)

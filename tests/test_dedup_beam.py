@@ -12,8 +12,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
 from pipeline.dedup_components import ConnectedComponents, LinkToBest
-from pipeline.dedup_logic import DedupSettings, LineDedupSettings
 from pipeline.dedup_signature import shingles
+from schemas.config import DedupConfig, LineDedupConfig
 from schemas.document import Document
 
 WORDS = (
@@ -78,7 +78,7 @@ def run(docs: list[Document], stages, out: Path, workers: int = 1) -> dict[str, 
     return result
 
 
-SETTINGS = DedupSettings()
+SETTINGS = DedupConfig()
 
 
 @pytest.fixture(scope="module")
@@ -187,7 +187,7 @@ def test_line_dedup_buckets_split_the_counts(tmp_path) -> None:
     footer = "Subscribe to our newsletter for weekly updates"
     docs = [doc(f"d{i}", f"{prose(rng, 40)}\n{footer}") for i in range(12)]
     # Buckets of 2 documents on average: no bucket can hold the footer more than 6 times.
-    settings = DedupSettings(line=LineDedupSettings(bucket_docs=2))
+    settings = DedupConfig(line=LineDedupConfig(bucket_docs=2))
     result = run(docs, [LineDedup(settings, annotate=False)], tmp_path)
     assert all(footer in row["text"] and row["kept"] for row in result.values())
 

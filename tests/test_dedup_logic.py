@@ -8,8 +8,6 @@ import string
 import pytest
 
 from pipeline.dedup_logic import (
-    MinHashDedupSettings,
-    UrlDedupSettings,
     normalize_text,
     normalize_url,
     priority,
@@ -18,9 +16,10 @@ from pipeline.dedup_logic import (
     text_digest,
 )
 from pipeline.dedup_signature import Signer, band_layout, shingles, similarity
+from schemas.config import MinHashDedupConfig, UrlDedupConfig
 from schemas.document import Document
 
-URL = UrlDedupSettings()
+URL = UrlDedupConfig()
 
 
 @pytest.mark.parametrize(
@@ -54,8 +53,8 @@ def test_distinct_urls_stay_distinct(a: str, b: str) -> None:
 
 
 def test_url_options_are_configurable() -> None:
-    strict = UrlDedupSettings(
-        ignore_scheme=False, strip_www=True, drop_trailing_slash=False, tracking_params=()
+    strict = UrlDedupConfig(
+        ignore_scheme=False, strip_www=True, drop_trailing_slash=False, tracking_params=[]
     )
     assert normalize_url("https://www.e.com/a", strict) == normalize_url("https://e.com/a", strict)
     assert normalize_url("https://example.com/a", strict) != normalize_url("http://example.com/a", strict)
@@ -109,15 +108,16 @@ def test_shingles_are_word_5_grams_of_normalized_text() -> None:
 
 
 def test_band_layout_default_and_derived() -> None:
-    assert band_layout(MinHashDedupSettings()) == (14, 8)
-    bands, rows = band_layout(MinHashDedupSettings(num_perm=128, bands=None, rows=None, threshold=0.8))
+    assert band_layout(MinHashDedupConfig()) == (14, 8)
+    bands, rows = band_layout(MinHashDedupConfig(num_perm=128, bands=None, rows=None, threshold=0.8))
     assert bands * rows <= 128 and rows > 1
     with pytest.raises(ValueError):
-        band_layout(MinHashDedupSettings(num_perm=64, bands=14, rows=8))
+        # built unvalidated: the config rejects this layout too, band_layout must not trust its input
+        band_layout(MinHashDedupConfig.model_construct(num_perm=64, bands=14, rows=8))
 
 
 def test_signature_estimates_jaccard() -> None:
-    signer = Signer(MinHashDedupSettings())
+    signer = Signer(MinHashDedupConfig())
     rng = random.Random(7)
     words = ["".join(rng.choices(string.ascii_lowercase, k=6)) for _ in range(400)]
     a = " ".join(words[:300])
@@ -125,6 +125,6 @@ def test_signature_estimates_jaccard() -> None:
     exact = len(set(shingles(a, 5)) & set(shingles(b, 5))) / len(set(shingles(a, 5)) | set(shingles(b, 5)))
     assert exact == pytest.approx(266 / 326)  # 296-shingle sets sharing 266
     assert abs(similarity(signer.signature(a), signer.signature(b)) - exact) < 0.1
-    assert signer.signature(a) == Signer(MinHashDedupSettings()).signature(a)
+    assert signer.signature(a) == Signer(MinHashDedupConfig()).signature(a)
     assert len(signer.band_keys(signer.signature(a))) == 14
     assert signer.signature("!!!") is None

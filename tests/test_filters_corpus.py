@@ -12,12 +12,19 @@ import pytest
 
 from filters.base import Bounds
 from filters.kl_divergence import KLDivergence, ReferenceBuilder, UnigramReference
-from filters.stack import FiltersSettings, build_filters, reference_builder
+from filters.stack import build_filters, reference_builder
 from filters.tokens import HFTokenizer, TextViews, release
 from pipeline.sample_corpus import Page, PageFactory, plan_corpus
+from schemas.config import FiltersConfig, load_config
 from schemas.document import Document
 
 PAGES = 300
+DEFAULTS = load_config().filters  # configs/default.yaml: published rules and the math/code overrides
+
+
+def with_section(settings: FiltersConfig, section: str, **update) -> FiltersConfig:
+    """`settings` with fields of one section replaced, unvalidated, so build_filters judges them."""
+    return settings.model_copy(update={section: getattr(settings, section).model_copy(update=update)})
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +39,7 @@ def to_doc(i: int, page: Page, domain_hints: bool = True) -> Document:
     return Document(id=f"page-{i}", source=f"sample#{i}", text=page.text, domain=domain)
 
 
-def run_stack(docs: list[Document], settings: FiltersSettings | None = None) -> list:
-    settings = settings or FiltersSettings()
+def run_stack(docs: list[Document], settings: FiltersConfig = DEFAULTS) -> list:
     views = TextViews()
     builder = reference_builder(settings.kl, views)
     for doc in docs:
@@ -229,27 +235,24 @@ def test_views_are_shared_and_follow_text_changes():
 
 
 def test_settings_replace_rules_and_name_bad_keys():
-    settings = FiltersSettings()
-    settings.fineweb.rules = {"line_punct_ratio": {"min": 0.5}, "short_line_ratio": None}
+    rules = {"line_punct_ratio": {"min": 0.5}, "short_line_ratio": None}
+    settings = with_section(DEFAULTS, "fineweb", rules=rules)
     filters = {f.name: f for f in build_filters(settings, TextViews())}
     assert filters["fineweb"].rules["line_punct_ratio"] == Bounds(min=0.5)
     assert filters["fineweb"].rules["short_line_ratio"] == Bounds()
     assert filters["fineweb"].rules["newline_word_ratio"] == Bounds(max=0.3)
     assert filters["fineweb"].overrides.by_domain["code"]["line_punct_ratio"] == Bounds()
 
-    settings.fineweb.rules = {"line_punctuation": {"min": 0.5}}
+    settings = with_section(DEFAULTS, "fineweb", rules={"line_punctuation": {"min": 0.5}})
     with pytest.raises(ValueError, match=r"filters\.fineweb\.rules\.line_punctuation"):
         build_filters(settings, TextViews())
-    settings = FiltersSettings()
-    settings.overrides.domain = {"math": {"gopher.word_count": None}}
+    settings = with_section(DEFAULTS, "overrides", domain={"math": {"gopher.word_count": None}})
     with pytest.raises(ValueError, match="unknown filter 'gopher'"):
         build_filters(settings, TextViews())
-    settings = FiltersSettings()
-    settings.c4.rules = {"curly_bracket": {"maximum": 1}}
+    settings = with_section(DEFAULTS, "c4", rules={"curly_bracket": {"maximum": 1}})
     with pytest.raises(ValueError, match="only min and max"):
         build_filters(settings, TextViews())
-    settings = FiltersSettings()
-    settings.c4.enabled = settings.kl.enabled = False
+    settings = with_section(with_section(DEFAULTS, "c4", enabled=False), "kl", enabled=False)
     assert [f.name for f in build_filters(settings, TextViews())] == [
         "langid",
         "gopher_quality",

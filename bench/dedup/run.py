@@ -24,14 +24,14 @@ from apache_beam.options.pipeline_options import PipelineOptions
 from bench.dedup.corpus import EDIT_RATES, build_corpus
 from bench.dedup.truth import clusters_of_pairs, pair_scores, similar_pairs
 from pipeline.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
-from pipeline.dedup_logic import DedupSettings, MinHashDedupSettings
 from pipeline.dedup_signature import band_layout, shingles
+from schemas.config import DedupConfig, MinHashDedupConfig
 from schemas.document import Document
 
 STAGES = {"url": UrlDedup, "exact": ExactDedup, "line": LineDedup, "minhash": MinHashDedup}
 
 
-def run_dedup(docs: list[Document], settings: DedupSettings, stages: list[str]) -> tuple[dict, float]:
+def run_dedup(docs: list[Document], settings: DedupConfig, stages: list[str]) -> tuple[dict, float]:
     """Runs the chosen stages in order; returns ({id: (dup_cluster, kept)}, seconds)."""
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()
@@ -79,15 +79,15 @@ def quality(args: argparse.Namespace) -> None:
     print(f"\n{'num_perm':>8} {'bands x rows':>12} {'verify':>6} {'precision':>9} {'recall':>7} {'F1':>6} "
           f"{'docs/s':>7}")
     for num_perm, bands, rows, verify in layouts:
-        minhash = MinHashDedupSettings(
+        minhash = MinHashDedupConfig(
             num_perm=num_perm, bands=bands, rows=rows, verify=verify, threshold=args.threshold
         )
-        result, seconds = run_dedup(docs, DedupSettings(minhash=minhash), ["minhash"])
+        result, seconds = run_dedup(docs, DedupConfig(minhash=minhash), ["minhash"])
         precision, recall, f1 = pair_scores(truth, predicted_clusters(result))
         b, r = band_layout(minhash)
         print(f"{num_perm:8d} {f'{b} x {r}':>12} {str(verify):>6} {precision:9.4f} {recall:7.4f} {f1:6.4f} "
               f"{len(docs) / seconds:7.0f}")
-        if minhash == MinHashDedupSettings(threshold=args.threshold):
+        if minhash == MinHashDedupConfig(threshold=args.threshold):
             default_clusters = predicted_clusters(result)
 
     by_rate: dict[float, Counter] = defaultdict(Counter)
@@ -102,7 +102,7 @@ def quality(args: argparse.Namespace) -> None:
         print(f"  rate {rate:5.3f}: {c['planted']:5d} planted  truth {c['similar'] / c['planted']:6.1%}  "
               f"minhash {c['merged'] / c['planted']:6.1%}")
 
-    _, seconds = run_dedup(docs, DedupSettings(), list(STAGES))
+    _, seconds = run_dedup(docs, DedupConfig(), list(STAGES))
     print(f"\nall four stages (url, exact, line, minhash): {len(docs) / seconds:.0f} docs/s "
           f"({seconds:.1f} s, FnApiRunner, 1 worker)")
 
@@ -112,7 +112,7 @@ def scale_one(args: argparse.Namespace) -> None:
     copies = args.size // 5
     corpus = build_corpus(args.size - copies, copies, seed=args.seed, remix=True)
     stages = ["minhash"] if args.minhash_only else list(STAGES)
-    _, seconds = run_dedup(corpus.docs, DedupSettings(), stages)
+    _, seconds = run_dedup(corpus.docs, DedupConfig(), stages)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"docs": len(corpus.docs), "seconds": seconds, "peak_mib": peak_mib}))
 
@@ -139,7 +139,7 @@ def main() -> None:
     q = sub.add_parser("quality")
     q.add_argument("--originals", type=int, default=6000)
     q.add_argument("--copies", type=int, default=2000)
-    q.add_argument("--threshold", type=float, default=MinHashDedupSettings.threshold)
+    q.add_argument("--threshold", type=float, default=MinHashDedupConfig().threshold)
     s = sub.add_parser("scaling")
     s.add_argument("--sizes", type=int, nargs="+", default=[10_000, 50_000, 200_000])
     one = sub.add_parser("scale-one")
