@@ -3,7 +3,7 @@ FineWeb + dirty words + KL divergence, one tokenization per document shared by e
 
 Documents are the sections (split at <h2>/<h3>) of Debian's HTML manuals, text extracted with
 resiliparse; extraction is cached under bench/data/ and not timed. Runs on one core (one process), each filter
-over a batch of documents in turn as the pipeline runs its stages (pipeline.stages.BATCH_SIZE).
+over a batch of documents in turn as the pipeline runs its stages (pipeline.beam.runner.BATCH_SIZE).
 
     apt-get install -y debian-reference-en developers-reference python3-doc git-doc
     .venv/bin/python bench/filters.py [--docs 6000]
@@ -24,11 +24,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from filters.stack import build_filters, reference_builder  # noqa: E402
-from filters.tokens import TextViews, release  # noqa: E402
-from pipeline.stages import BATCH_SIZE  # noqa: E402
-from schemas.config import load_config  # noqa: E402
-from schemas.document import Document, stable_id  # noqa: E402
+from classifiers.langid import LangId  # noqa: E402
+from pipeline.beam.runner import BATCH_SIZE  # noqa: E402
+from pipeline.registry import build_filters, load_config  # noqa: E402
+from pipeline.text import TextViews, release  # noqa: E402
+from schemas.document import Document  # noqa: E402
+from schemas.hashing import stable_id  # noqa: E402
 
 ROOTS = (
     "/usr/share/doc/python3-doc/html",
@@ -96,14 +97,14 @@ def main() -> None:
         f"mean {chars / len(docs):.0f} chars"
     )
 
-    settings = load_config().filters  # configs/default.yaml
+    cfg = load_config()
     views = TextViews()
-    builder = reference_builder(settings.kl, views)
+    builder = build_filters(cfg, views)[-1].corpus_builder()  # the KL filter's reference
     sample = docs[:: args.reference_every]
     start = time.process_time()
     for doc in sample:
         builder.add(doc)
-    reference = builder.finalize(settings.kl.smoothing)
+    reference = builder.finalize()
     elapsed = time.process_time() - start
     print(
         f"KL reference: {len(sample)} docs (every {args.reference_every}th) in {elapsed:.2f} s CPU "
@@ -113,7 +114,8 @@ def main() -> None:
     # Fresh copies: the timed run tokenizes from scratch like a worker would.
     docs = [Document(id=d.id, source=d.source, text=d.text) for d in docs]
     views = TextViews()
-    filters = build_filters(settings, views, reference)
+    filters = [LangId(cfg.classifiers["langid"], views), *build_filters(cfg, views)]
+    filters[-1].bind(reference)
     for f in filters:
         f.setup()
     per_filter = dict.fromkeys((f.name for f in filters), 0.0)

@@ -18,7 +18,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from pipeline.sample_corpus import generate  # noqa: E402
+from tools.sample_corpus import generate  # noqa: E402
 
 
 def _html_bytes(corpus: str, truth) -> int:
@@ -34,12 +34,12 @@ def _html_bytes(corpus: str, truth) -> int:
 
 
 def run(corpus: str, out: str, workers: int) -> tuple[float, dict]:
-    cmd = [sys.executable, "-m", "pipeline.cli", "run", "--input", f"{corpus}/*.warc.gz",
+    cmd = [sys.executable, "-m", "pipeline.beam.cli", "run", "--input", f"{corpus}/*.warc.gz",
            "--output", out, "--overwrite"] + (["--workers", str(workers)] if workers > 1 else [])
     started = time.perf_counter()
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    subprocess.run([sys.executable, "-m", "pipeline.cli", "verify", out], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "pipeline.beam.cli", "verify", out], check=True, cwd=ROOT)
     with open(os.path.join(out, "manifest.json")) as fh:
         return seconds, json.load(fh)
 
@@ -55,7 +55,7 @@ def main() -> None:
     if not os.path.exists(os.path.join(corpus, "truth.json")):
         shutil.rmtree(corpus, ignore_errors=True)
         generate(corpus, pages=args.pages, seed=1, files=8)
-    from pipeline.sample_corpus import SampleTruth
+    from tools.sample_corpus import SampleTruth
 
     truth = SampleTruth.load(os.path.join(corpus, "truth.json"))
     warc_mb = sum(os.path.getsize(os.path.join(corpus, f)) for f in truth.files) / 1e6

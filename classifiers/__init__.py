@@ -1,1 +1,1 @@
-"""Model-backed and rule-based scorers: domain, quality, LLM annotators."""
+"""Routing and scoring stages: domain, language id, and model-backed scorers."""

@@ -1,16 +1,19 @@
-"""Domain assignment (general | math | code | multilingual) from extraction signals.
+"""Domain routing (general | math | code) from extraction signals, so that math and code pages are judged
+by rules made for them and land in their own shards.
 
-A rule-based stand-in for Llama 3's domain classifier, good enough to route shards: documents
-with several formulas are math, documents that are mostly code lines are code. Language id
-sets "multilingual" earlier and that decision is kept.
+A rule-based stand-in for Llama 3's domain classifiers: documents with several formulas are math,
+documents that are mostly code lines are code. Language id may have set "multilingual" before; that
+decision is kept.
 """
 
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
-from filters.base import Stage
-from schemas.config import DomainConfig
+from pydantic import Field
+
+from pipeline.stage import SignalFilter, StageSettings
 from schemas.document import Document
 
 # Math left as TeX in the text ($..$ by pandoc's rule, $$..$$, \(..\), \[..\]): pages whose MathJax
@@ -20,24 +23,27 @@ _TEX_MATH = re.compile(
 )
 
 
-class DomainStage(Stage):
+class DomainRouter(SignalFilter):
+    """Sets `doc.domain`; records the formula count and the share of code lines. Never rejects."""
+
     name = "domain"
+    section = "classifiers"
 
-    def __init__(self, cfg: DomainConfig):
-        self.cfg = cfg
+    class Settings(StageSettings):
+        signals: ClassVar[tuple[str, ...]] = ("formula_count", "code_line_share")
+        math_min_formulas: int = Field(3, ge=1)  # documents with at least this many formulas are math
+        code_min_line_share: float = Field(0.25, ge=0, le=1)  # ...this share of code lines: code
 
-    def process(self, doc: Document) -> list[str]:
+    def compute(self, doc: Document) -> dict[str, float]:
         if doc.domain:
-            return []
+            return {}
         lines = max(doc.text.count("\n") + 1, 1)
         formulas = max(doc.signals.get("extract.formula_count", 0.0), len(_TEX_MATH.findall(doc.text)))
-        doc.signals["domain.formula_count"] = float(formulas)
         code_share = doc.signals.get("extract.code_lines", 0.0) / lines
-        doc.signals["domain.code_line_share"] = code_share
-        if formulas >= self.cfg.math_min_formulas:
+        if formulas >= self.settings.math_min_formulas:
             doc.domain = "math"
-        elif code_share >= self.cfg.code_min_line_share:
+        elif code_share >= self.settings.code_min_line_share:
             doc.domain = "code"
         else:
             doc.domain = "general"
-        return []
+        return {"formula_count": float(formulas), "code_line_share": code_share}

@@ -1,1 +1,4 @@
-"""Plain-Python document filters: each computes signals on a Document and names the rules it fails."""
+"""Heuristic document filters, one module each: a `SignalFilter` with its settings model and cited rules.
+
+`pipeline.registry` imports every module here, which registers them; nothing else lists them.
+"""

@@ -9,8 +9,9 @@ rules (sentences in the kept lines, "lorem ipsum", curly brackets) are the decis
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
-from filters.base import Bounds, TextFilter
+from pipeline.stage import Bounds, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from schemas.document import Document
 
 # C4's terminal punctuation: period, exclamation mark, question mark, end quotation mark.
@@ -32,17 +33,29 @@ MAX_WORD_CHARS = 1000  # C4 drops lines with a word longer than this
 SENTENCE_END_RE = re.compile(r"[.!?。！？]+[\"'”’)]*(?=\s|$)")
 
 
-class C4(TextFilter):
+class C4(SignalFilter):
     """C4's page rules on the lines C4 keeps; line shares recorded for analysis."""
 
     name = "c4"
-    # Raffel et al. 2020, section 2.2
-    DEFAULT_RULES = {
-        "sentence_count": Bounds(min=5),  # "discarded any page with fewer than 5 sentences"
-        "lorem_ipsum": Bounds(max=0),  # "removed any page where the phrase 'lorem ipsum' appeared"
-        "curly_bracket": Bounds(max=0),  # "removed any pages that contained a curly bracket"
-    }
-    SIGNALS = (*DEFAULT_RULES, "kept_line_ratio", "javascript_line_ratio", "policy_line_ratio")
+    order = 30
+
+    class Settings(StageSettings):
+        signals: ClassVar[tuple[str, ...]] = (
+            "sentence_count", "lorem_ipsum", "curly_bracket", "kept_line_ratio", "javascript_line_ratio",
+            "policy_line_ratio",
+        )
+        rules: RuleMap = {  # Raffel et al. 2020, section 2.2
+            "sentence_count": Bounds(min=5),  # "discarded any page with fewer than 5 sentences"
+            "lorem_ipsum": Bounds(max=0),  # "removed any page where the phrase 'lorem ipsum' appeared"
+            "curly_bracket": Bounds(max=0),  # "removed any pages that contained a curly bracket"
+        }
+        overrides: RuleOverrides = RuleOverrides(
+            domain={  # code and LaTeX are made of braces; formulas and code lines are not sentences
+                "code": {"curly_bracket": None, "sentence_count": None},
+                "math": {"curly_bracket": None, "sentence_count": None},
+            },
+            lang={"zh": {"sentence_count": None}, "ja": {"sentence_count": None}},
+        )
 
     def compute(self, doc: Document) -> dict[str, float]:
         view = self.views.of(doc)

@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import ClassVar
 
-from filters.base import Bounds, Overrides, SignalFilter
-from filters.tokens import TextViews, case_variants, count_listed
+from pipeline.files import read_text
+from pipeline.stage import Bounds, RuleMap, SignalFilter, StageSettings
+from pipeline.text import case_variants, count_listed
 from schemas.document import Document
 
 
@@ -54,31 +56,22 @@ class DirtyWords(SignalFilter):
     """
 
     name = "dirty_words"
-    # No published value: Llama 3 names the rule without a threshold. 1 listed word in 100 is ours.
-    DEFAULT_RULES = {"ratio": Bounds(max=0.01)}
-    SIGNALS = ("count", "ratio")
+    order = 50
 
-    def __init__(
-        self,
-        views: TextViews,
-        rules=DEFAULT_RULES,
-        overrides: Overrides | None = None,
-        lists: dict[str, str] | None = None,
-    ):
-        """`lists` maps a language to a word-list file replacing (or adding to) the packaged ones."""
-        super().__init__(rules, overrides)
-        self.views = views
-        self.list_paths = dict(lists or {})
+    class Settings(StageSettings):
+        signals: ClassVar[tuple[str, ...]] = ("count", "ratio")
+        # No published value: Llama 3 names the rule without a threshold. 1 listed word in 100 is ours.
+        rules: RuleMap = {"ratio": Bounds(max=0.01)}
+        lists: dict[str, str] = {}  # language -> word-list file replacing filters/data/dirty_words/<lang>.txt
+
+    def __init__(self, settings=None, views=None):
+        super().__init__(settings, views)
         self._lists: dict[str, WordList | None] = {}
 
     def word_list(self, lang: str) -> WordList | None:
         if lang not in self._lists:
-            path = self.list_paths.get(lang)
-            if path is None:
-                self._lists[lang] = WordList.packaged(lang)
-            else:
-                with open(path, encoding="utf-8") as handle:
-                    self._lists[lang] = WordList.parse(handle.read())
+            path = self.settings.lists.get(lang)
+            self._lists[lang] = WordList.packaged(lang) if path is None else WordList.parse(read_text(path))
         return self._lists[lang]
 
     def compute(self, doc: Document) -> dict[str, float]:

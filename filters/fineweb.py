@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from filters.base import Bounds, TextFilter
-from filters.gopher import duplicate_stats
+from typing import ClassVar
+
+from filters.gopher_repetition import duplicate_stats
+from pipeline.stage import Bounds, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from schemas.document import Document
 
 # FineWeb's stop characters for its line-punctuation rule.
@@ -11,19 +13,31 @@ LINE_END_PUNCTUATION = (".", "!", "?", '"', "'", "”", "’", "…", "。", "�
 SHORT_LINE_CHARS = 30  # FineWeb: a line of at most 30 characters is "short"
 
 
-class FineWeb(TextFilter):
+class FineWeb(SignalFilter):
     """Share of lines ending in punctuation, of short lines, of characters in duplicated lines, and
     newlines per word: the three rules FineWeb added on top of C4 and Gopher, plus its newline rule."""
 
     name = "fineweb"
-    # Penedo et al. 2024, section 3.3 and datatrove's FineWebQualityFilter defaults
-    DEFAULT_RULES = {
-        "line_punct_ratio": Bounds(min=0.12),
-        "short_line_ratio": Bounds(max=0.67),
-        "dup_line_char_ratio": Bounds(max=0.01),
-        "newline_word_ratio": Bounds(max=0.3),
-    }
-    SIGNALS = tuple(DEFAULT_RULES)
+    order = 40
+
+    class Settings(StageSettings):
+        signals: ClassVar[tuple[str, ...]] = (
+            "line_punct_ratio", "short_line_ratio", "dup_line_char_ratio", "newline_word_ratio",
+        )
+        rules: RuleMap = {  # Penedo et al. 2024, section 3.3; datatrove's FineWebQualityFilter defaults
+            "line_punct_ratio": Bounds(min=0.12),
+            "short_line_ratio": Bounds(max=0.67),  # lines of <= 30 chars
+            "dup_line_char_ratio": Bounds(max=0.01),
+            "newline_word_ratio": Bounds(max=0.3),
+        }
+        overrides: RuleOverrides = RuleOverrides(
+            domain={  # code lines end without punctuation and repeat; formula lines are short
+                "code": {"line_punct_ratio": None, "short_line_ratio": None, "dup_line_char_ratio": None,
+                         "newline_word_ratio": None},
+                "math": {"line_punct_ratio": None, "short_line_ratio": None, "newline_word_ratio": None},
+            },
+            lang={"zh": {"newline_word_ratio": None}, "ja": {"newline_word_ratio": None}},
+        )
 
     def compute(self, doc: Document) -> dict[str, float]:
         view = self.views.of(doc)

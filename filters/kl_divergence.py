@@ -19,12 +19,11 @@ with document length (longer documents have a flatter p), so prefer the percenti
 `min_tokens` suited to the corpus.
 
 The reference is built by `ReferenceBuilder` (add / merge / finalize: the accumulator of a Beam
-CombineFn over a sample of the run) or loaded from the file `curate reference` writes (`save` / `load`).
+CombineFn over a sample of the run) or loaded from a file (`save` / `load`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import heapq
 import json
 import math
@@ -33,10 +32,15 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress, repeat
 from operator import mul
+from typing import ClassVar
 
-from filters.base import Bounds, Overrides, SignalFilter
-from filters.tokens import TextViews
+from pydantic import Field
+
+from pipeline.files import read_bytes, write_bytes
+from pipeline.stage import Bounds, CorpusBuilder, RuleMap, RuleOverrides, SignalFilter, StageSettings
+from pipeline.text import TextViews
 from schemas.document import Document
+from schemas.hashing import stable_hash
 
 FORMAT = "pretrain-curator/unigram-reference"
 VERSION = 1
@@ -104,21 +108,14 @@ class UnigramReference:
         return cls(data["counts"], data["smoothing"], data["tokenizer"], data["calibration_scores"])
 
     def save(self, path: str) -> None:
-        """Write JSON to any Beam filesystem path (".gz" compresses)."""
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.create(path) as handle:
-            handle.write(self.to_json().encode("utf-8"))
+        write_bytes(path, self.to_json().encode("utf-8"))
 
     @classmethod
     def load(cls, path: str) -> UnigramReference:
-        from apache_beam.io.filesystems import FileSystems
-
-        with FileSystems.open(path) as handle:
-            return cls.from_json(handle.read().decode("utf-8"))
+        return cls.from_json(read_bytes(path).decode("utf-8"))
 
 
-class ReferenceBuilder:
+class ReferenceBuilder(CorpusBuilder):
     """Accumulates the reference: token counts over every added document, plus a calibration sample.
 
     The calibration sample is the `calibration_docs` documents with the smallest id hashes (bottom-k
@@ -126,26 +123,21 @@ class ReferenceBuilder:
     Memory grows with the distinct tokens of the sample the pipeline feeds in (its size is a setting).
     """
 
-    def __init__(
-        self,
-        views: TextViews,
-        min_tokens: int,
-        max_vocab: int = 200_000,
-        calibration_docs: int = 1000,
-    ):
+    def __init__(self, settings: KLDivergence.Settings, views: TextViews):
         self.views = views
-        self.min_tokens = min_tokens
-        self.max_vocab = max_vocab
-        self.calibration_docs = calibration_docs
+        self.min_tokens = settings.min_tokens
+        self.max_vocab = settings.max_vocab
+        self.calibration_docs = settings.calibration_docs
+        self.smoothing = settings.smoothing
+        self.sample_docs = settings.sample_docs
         self.counts: Counter[str] = Counter()
-        self.calibration: list[tuple[str, dict[str, int]]] = []  # (id hash, token counts), sorted
+        self.calibration: list[tuple[int, dict[str, int]]] = []  # (id hash, token counts), sorted
 
     def add(self, doc: Document) -> ReferenceBuilder:
         tokens = self.views.of(doc).tokens
         self.counts.update(tokens)
         if len(tokens) >= self.min_tokens and self.calibration_docs > 0:
-            key = hashlib.sha1(doc.id.encode()).hexdigest()
-            self._keep([(key, dict(Counter(tokens)))])
+            self._keep([(stable_hash(doc.id), dict(Counter(tokens)))])
         return self
 
     def merge(self, others: Iterable[ReferenceBuilder]) -> ReferenceBuilder:
@@ -154,14 +146,14 @@ class ReferenceBuilder:
             self._keep(other.calibration)
         return self
 
-    def _keep(self, entries: Iterable[tuple[str, dict[str, int]]]) -> None:
+    def _keep(self, entries: Iterable[tuple[int, dict[str, int]]]) -> None:
         merged = heapq.merge(self.calibration, sorted(entries, key=lambda e: e[0]), key=lambda e: e[0])
         self.calibration = list(merged)[: self.calibration_docs]
 
-    def finalize(self, smoothing: float) -> UnigramReference:
+    def finalize(self) -> UnigramReference:
         """The `max_vocab` most frequent tokens (ties by token, for determinism), calibrated."""
         top = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))[: self.max_vocab]
-        reference = UnigramReference(dict(top), smoothing, self.views.tokenizer_id)
+        reference = UnigramReference(dict(top), self.smoothing, self.views.tokenizer_id)
         reference.calibration_scores = sorted(reference.score(c)[0] for _, c in self.calibration)
         return reference
 
@@ -170,22 +162,35 @@ class KLDivergence(SignalFilter):
     """Scores each document against the reference; rules on "score" (absolute) or "percentile"."""
 
     name = "kl"
-    # No published value: Llama 3 gives only the intent. Dropping the top 1% of the corpus is ours.
-    DEFAULT_RULES = {"percentile": Bounds(max=0.99)}
-    SIGNALS = ("tokens", "score", "percentile", "oov_ratio")
+    order = 90  # after the cheap filters: its reference is built from the documents they keep
 
-    def __init__(
-        self,
-        views: TextViews,
-        reference: UnigramReference | None = None,
-        min_tokens: int = 50,
-        rules=DEFAULT_RULES,
-        overrides: Overrides | None = None,
-    ):
-        super().__init__(rules, overrides)
-        self.views = views
-        self.min_tokens = min_tokens
-        self.reference = reference
+    class Settings(StageSettings):
+        signals: ClassVar[tuple[str, ...]] = ("tokens", "score", "percentile", "oov_ratio")
+        # No published value: Llama 3 gives only the intent. Dropping the top 1% of the corpus is ours.
+        rules: RuleMap = {"percentile": Bounds(max=0.99)}
+        overrides: RuleOverrides = RuleOverrides(
+            # code and math have their own vocabularies; other languages are far from a reference built
+            # mostly from the target language
+            domain={"code": {"percentile": None}, "math": {"percentile": None},
+                    "multilingual": {"percentile": None}},
+        )
+        reference: str | None = None  # a saved reference file; null: built in the run from a sample
+        sample_docs: int = Field(10_000, ge=100, le=10_000_000)  # documents the in-run reference reads
+        min_tokens: int = Field(50, ge=1, le=100_000)  # no score for shorter documents
+        smoothing: float = Field(1.0, gt=0, le=1000)  # additive (Lidstone) smoothing of the reference
+        max_vocab: int = Field(200_000, ge=1_000, le=10_000_000)
+        calibration_docs: int = Field(1_000, ge=0, le=100_000)  # reference documents behind `percentile`
+
+    def __init__(self, settings: Settings | None = None, views: TextViews | None = None):
+        super().__init__(settings, views)
+        self._reference: UnigramReference | None = None
+
+    def setup(self) -> None:
+        if self._reference is None and self.settings.reference:
+            self.reference = UnigramReference.load(self.settings.reference)
+
+    def corpus_builder(self) -> ReferenceBuilder | None:
+        return None if self.settings.reference else ReferenceBuilder(self.settings, self.views)
 
     @property
     def reference(self) -> UnigramReference | None:
@@ -201,16 +206,16 @@ class KLDivergence(SignalFilter):
             )
         self._reference = reference
 
-    def bind(self, side: object) -> None:
-        if side is not self._reference:
-            self.reference = side
+    def bind(self, value: object) -> None:
+        if value is not self._reference:
+            self.reference = value
 
     def compute(self, doc: Document) -> dict[str, float]:
         if self.reference is None:
             raise RuntimeError("KL filter has no reference distribution: build or load one first")
         tokens = self.views.of(doc).tokens
         signals: dict[str, float] = {"tokens": len(tokens)}
-        if len(tokens) >= self.min_tokens:
+        if len(tokens) >= self.settings.min_tokens:
             signals["score"], signals["oov_ratio"] = self.reference.score(Counter(tokens))
             percentile = self.reference.percentile(signals["score"])
             if percentile is not None:

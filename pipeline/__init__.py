@@ -1,1 +1,2 @@
-"""The Beam side of pretrain-curator: sources, HTML extraction, dedup, PII, shards, graph and CLI."""
+"""The pipeline: the stage interface and registry, the engine-free stages (extraction, dedup keys, PII,
+tokens) and, in `pipeline.beam`, the Beam layer that runs them."""

@@ -1,1 +1,2 @@
-"""Data contracts: the Document record, its Parquet schema, config models and the manifest."""
+"""Data contracts, the bottom layer: the Document record and its Parquet schema, config models, the
+manifest and the stable hash. Imports nothing else of the project."""

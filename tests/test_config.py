@@ -5,7 +5,8 @@ import sys
 
 import pytest
 
-from schemas.config import ConfigError, load_config
+from pipeline.registry import load_config
+from schemas.config import ConfigError
 
 
 def test_defaults_load_and_hash_is_stable():
@@ -58,7 +59,7 @@ def test_bad_file_key_and_type(tmp_path):
 def test_cli_reports_config_error_in_one_line_and_exit_code_2(tmp_path):
     (tmp_path / "in.jsonl").write_text('{"text": "hello"}\n')
     proc = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "run", "--input", str(tmp_path / "in.jsonl"),
+        [sys.executable, "-m", "pipeline.beam.cli", "run", "--input", str(tmp_path / "in.jsonl"),
          "--output", str(tmp_path / "out"), "--set", "tokens.tokenizr=regex"],
         capture_output=True, text=True,
     )

@@ -10,9 +10,9 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
-from pipeline.dedup_components import ConnectedComponents, LinkToBest
-from pipeline.dedup_signature import shingles
+from pipeline.beam.components import ConnectedComponents, LinkToBest
+from pipeline.beam.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
+from pipeline.dedup.minhash import shingles
 from schemas.config import DedupConfig, LineDedupConfig
 from schemas.document import Document
 

@@ -7,7 +7,7 @@ import string
 
 import pytest
 
-from pipeline.dedup_logic import (
+from pipeline.dedup.keys import (
     normalize_text,
     normalize_url,
     priority,
@@ -15,7 +15,7 @@ from pipeline.dedup_logic import (
     stable_hash,
     text_digest,
 )
-from pipeline.dedup_signature import Signer, band_layout, shingles, similarity
+from pipeline.dedup.minhash import Signer, band_layout, shingles, similarity
 from schemas.config import MinHashDedupConfig, UrlDedupConfig
 from schemas.document import Document
 

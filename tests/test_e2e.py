@@ -9,10 +9,11 @@ import os
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
-from pipeline.outputs import verify_output
-from pipeline.sample_corpus import SampleTruth, generate
-from schemas.document import Document, stable_id
+from pipeline.beam.cli import main
+from pipeline.beam.outputs import verify_output
+from schemas.document import Document
+from schemas.hashing import stable_id
+from tools.sample_corpus import SampleTruth, generate
 
 EXPECTED_ERROR = {
     "bad_http_headers": "bad HTTP headers",

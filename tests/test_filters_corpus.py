@@ -1,4 +1,4 @@
-"""The whole filter stack on the generated sample corpus (pipeline/sample_corpus.py page texts), the KL
+"""The whole filter stack on the generated sample corpus (tools/sample_corpus.py page texts), the KL
 filter's ranking of outlier documents, reference determinism, and re-deciding from stored signals."""
 
 from __future__ import annotations
@@ -10,21 +10,16 @@ from collections import Counter
 
 import pytest
 
-from filters.base import Bounds
+from classifiers.langid import LangId
 from filters.kl_divergence import KLDivergence, ReferenceBuilder, UnigramReference
-from filters.stack import build_filters, reference_builder
-from filters.tokens import HFTokenizer, TextViews, release
-from pipeline.sample_corpus import Page, PageFactory, plan_corpus
-from schemas.config import FiltersConfig, load_config
+from pipeline.registry import build_filters, load_config
+from pipeline.text import HFTokenizer, TextViews, release
+from schemas.config import Bounds, Config, ConfigError
 from schemas.document import Document
+from tools.sample_corpus import Page, PageFactory, plan_corpus
 
 PAGES = 300
-DEFAULTS = load_config().filters  # configs/default.yaml: published rules and the math/code overrides
-
-
-def with_section(settings: FiltersConfig, section: str, **update) -> FiltersConfig:
-    """`settings` with fields of one section replaced, unvalidated, so build_filters judges them."""
-    return settings.model_copy(update={section: getattr(settings, section).model_copy(update=update)})
+DEFAULTS = load_config()  # the published rules and the math/code overrides
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +34,15 @@ def to_doc(i: int, page: Page, domain_hints: bool = True) -> Document:
     return Document(id=f"page-{i}", source=f"sample#{i}", text=page.text, domain=domain)
 
 
-def run_stack(docs: list[Document], settings: FiltersConfig = DEFAULTS) -> list:
+def run_stack(docs: list[Document], cfg: Config = DEFAULTS) -> list:
+    """Language id then every filter, in pipeline order, with the KL reference built from `docs`."""
     views = TextViews()
-    builder = reference_builder(settings.kl, views)
+    filters = [LangId(cfg.classifiers["langid"], views), *build_filters(cfg, views)]
+    kl = filters[-1]
+    builder = kl.corpus_builder()
     for doc in docs:
         builder.add(doc)
-    filters = build_filters(settings, views, builder.finalize(settings.kl.smoothing))
+    kl.bind(builder.finalize())
     for doc in docs:
         for f in filters:
             doc.rejected_by += f.process(doc)
@@ -121,7 +119,7 @@ def test_every_signal_is_recorded_whether_the_page_passes_or_not(judged):
     for doc in docs:
         for f in filters:
             recorded = f.own_signals(doc.signals)
-            expected = set(f.SIGNALS) - {"stop_words", "score", "percentile", "oov_ratio"}
+            expected = set(f.Settings.signals) - {"stop_words", "score", "percentile", "oov_ratio"}
             assert expected <= set(recorded), (f.name, sorted(expected - set(recorded)))
 
 
@@ -152,11 +150,12 @@ def test_kl_ranks_outlier_token_documents_far_above_prose(pages):
     views = TextViews()
     articles = [to_doc(i, p) for i, p in enumerate(pages) if p.kind in ("article", "pii")]
     sample, held_out = articles[::2], articles[1::2]
-    builder = ReferenceBuilder(views, min_tokens=50)
+    builder = ReferenceBuilder(KLDivergence.Settings(), views)
     for doc in sample:
         builder.add(doc)
-    reference = builder.finalize(smoothing=1.0)
-    kl = KLDivergence(views, reference)
+    reference = builder.finalize()
+    kl = KLDivergence(views=views)
+    kl.bind(reference)
     prose = []
     for doc in held_out:
         kl.process(doc)
@@ -179,13 +178,13 @@ def test_reference_is_the_same_whatever_the_merge_order(pages, tmp_path):
     docs = [to_doc(i, p) for i, p in enumerate(pages[:90])]
 
     def partial(part: list[Document]) -> ReferenceBuilder:
-        builder = ReferenceBuilder(views, min_tokens=50, calibration_docs=20)
+        builder = ReferenceBuilder(KLDivergence.Settings(calibration_docs=20, smoothing=0.5), views)
         for doc in part:
             builder.add(doc)
         return builder
 
-    one = partial(docs[:30]).merge([partial(docs[30:60]), partial(docs[60:])]).finalize(0.5)
-    other = partial(docs[60:]).merge([partial(docs[:30]), partial(docs[30:60])]).finalize(0.5)
+    one = partial(docs[:30]).merge([partial(docs[30:60]), partial(docs[60:])]).finalize()
+    other = partial(docs[60:]).merge([partial(docs[:30]), partial(docs[30:60])]).finalize()
     assert one.to_json() == other.to_json()
     assert len(one.calibration_scores) == 20
 
@@ -210,14 +209,16 @@ def test_kl_reference_must_match_the_tokenizer(pages, tmp_path):
     views = TextViews(HFTokenizer(str(path)))
     doc = Document(id="a", source="test", text=texts[0])
     assert views.count_tokens(doc) > len(views.of(doc).words)  # 400 subwords split many words
-    builder = ReferenceBuilder(views, min_tokens=50)
+    builder = ReferenceBuilder(KLDivergence.Settings(), views)
     for i, text in enumerate(texts[:40]):
         builder.add(Document(id=str(i), source="test", text=text))
-    reference = builder.finalize(1.0)
+    reference = builder.finalize()
     assert reference.tokenizer.startswith("tokenizer.json:sha1:")
-    assert "kl.score" in (KLDivergence(views, reference).process(doc) or doc.signals)
+    kl = KLDivergence(views=views)
+    kl.bind(reference)
+    assert "kl.score" in (kl.process(doc) or doc.signals)
     with pytest.raises(ValueError, match="tokenizer"):
-        KLDivergence(TextViews(), reference)
+        KLDivergence(views=TextViews()).bind(reference)
 
 
 def test_views_are_shared_and_follow_text_changes():
@@ -235,26 +236,25 @@ def test_views_are_shared_and_follow_text_changes():
 
 
 def test_settings_replace_rules_and_name_bad_keys():
-    rules = {"line_punct_ratio": {"min": 0.5}, "short_line_ratio": None}
-    settings = with_section(DEFAULTS, "fineweb", rules=rules)
-    filters = {f.name: f for f in build_filters(settings, TextViews())}
-    assert filters["fineweb"].rules["line_punct_ratio"] == Bounds(min=0.5)
-    assert filters["fineweb"].rules["short_line_ratio"] == Bounds()
-    assert filters["fineweb"].rules["newline_word_ratio"] == Bounds(max=0.3)
-    assert filters["fineweb"].overrides.by_domain["code"]["line_punct_ratio"] == Bounds()
+    cfg = load_config(overrides=["filters.fineweb.rules.line_punct_ratio={min: 0.5}",
+                                 "filters.fineweb.rules.short_line_ratio=null"])
+    fineweb = {f.name: f for f in build_filters(cfg, TextViews())}["fineweb"]
+    general = fineweb.settings.rules_for("general", "en")
+    assert general["line_punct_ratio"] == Bounds(min=0.5)
+    assert "short_line_ratio" not in general  # null disables the rule
+    assert general["newline_word_ratio"] == Bounds(max=0.3)
+    assert "line_punct_ratio" not in fineweb.settings.rules_for("code", "en")  # default code override
 
-    settings = with_section(DEFAULTS, "fineweb", rules={"line_punctuation": {"min": 0.5}})
-    with pytest.raises(ValueError, match=r"filters\.fineweb\.rules\.line_punctuation"):
-        build_filters(settings, TextViews())
-    settings = with_section(DEFAULTS, "overrides", domain={"math": {"gopher.word_count": None}})
-    with pytest.raises(ValueError, match="unknown filter 'gopher'"):
-        build_filters(settings, TextViews())
-    settings = with_section(DEFAULTS, "c4", rules={"curly_bracket": {"maximum": 1}})
-    with pytest.raises(ValueError, match="only min and max"):
-        build_filters(settings, TextViews())
-    settings = with_section(with_section(DEFAULTS, "c4", enabled=False), "kl", enabled=False)
-    assert [f.name for f in build_filters(settings, TextViews())] == [
-        "langid",
+    for override, message in [
+        ("filters.fineweb.rules.line_punct={min: 0.5}", r"filters\.fineweb\.rules\.line_punct: no such"),
+        ("filters.gopher.rules.word_count=null", r"filters\.gopher: unknown stage"),
+        ("filters.c4.overrides.domain.math.curly=null", r"c4\.overrides\.domain\.math\.curly: no such"),
+        ("filters.c4.rules.curly_bracket={maximum: 1}", r"c4\.rules\.curly_bracket\.maximum: unknown key"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            load_config(overrides=[override])
+    cfg = load_config(overrides=["filters.c4.enabled=false", "filters.kl.enabled=false"])
+    assert [f.name for f in build_filters(cfg, TextViews())] == [
         "gopher_quality",
         "gopher_repetition",
         "fineweb",

@@ -7,8 +7,7 @@ import pickle
 
 import pytest
 
-from filters.base import Bounds, Overrides
-from filters.langid import LangId, default_model_path
+from classifiers.langid import LangId, default_model_path
 from schemas.document import Document
 
 SENTENCES = {
@@ -26,9 +25,13 @@ SENTENCES = {
 }
 
 
+def make(**settings) -> LangId:
+    return LangId(LangId.Settings(**settings))
+
+
 @pytest.fixture(scope="module")
 def langid() -> LangId:
-    model = LangId(targets=None)
+    model = make(targets=None)
     model.setup()
     return model
 
@@ -51,13 +54,11 @@ def test_newlines_do_not_cut_the_text(langid):
 
 
 def test_per_language_threshold_just_inside_and_outside():
-    probe = LangId(targets=None)
+    probe = make(targets=None)
     score = probe.predict(SENTENCES["fr"])[1]
-    inside = LangId(targets=None, overrides=Overrides(by_lang={"fr": {"score": Bounds(min=score)}}))
+    inside = make(targets=None, overrides={"lang": {"fr": {"score": {"min": score}}}})
     assert inside.process(doc(SENTENCES["fr"])) == []
-    outside = LangId(
-        targets=None, overrides=Overrides(by_lang={"fr": {"score": Bounds(min=math.nextafter(score, 1))}})
-    )
+    outside = make(targets=None, overrides={"lang": {"fr": {"score": {"min": math.nextafter(score, 1)}}}})
     assert outside.process(doc(SENTENCES["fr"])) == ["langid.score"]
     # the French threshold leaves German alone
     assert outside.process(doc(SENTENCES["de"])) == []
@@ -66,15 +67,15 @@ def test_per_language_threshold_just_inside_and_outside():
 def test_low_confidence_text_fails_the_default_threshold():
     mixed = "ok " + " ".join(f"{word} {n}" for n, word in enumerate(("der", "le", "el", "il", "de"), 1000))
     document = doc(mixed)
-    assert LangId(targets=None).process(document) == ["langid.score"]
+    assert make(targets=None).process(document) == ["langid.score"]
     assert document.lang_score < 0.5
 
 
 def test_non_target_languages_are_rejected_or_bucketed():
-    reject = LangId(targets=["en"], keep_other_languages=False)
+    reject = make(targets=["en"], keep_other_languages=False)
     assert reject.process(doc(SENTENCES["es"])) == ["langid.non_target"]
     assert reject.process(doc(SENTENCES["en"])) == []
-    keep = LangId(targets=["en"], keep_other_languages=True)
+    keep = make(targets=["en"], keep_other_languages=True)
     spanish = doc(SENTENCES["es"])
     assert keep.process(spanish) == [] and spanish.domain == "multilingual"
     english = doc(SENTENCES["en"])
@@ -84,9 +85,9 @@ def test_non_target_languages_are_rejected_or_bucketed():
 
 
 def test_model_path_is_configurable_and_checked(tmp_path):
-    assert LangId(model_path=default_model_path()).predict(SENTENCES["it"])[0] == "it"
+    assert make(model=default_model_path()).predict(SENTENCES["it"])[0] == "it"
     with pytest.raises(FileNotFoundError, match="language-id model not found"):
-        LangId(model_path=str(tmp_path / "missing.ftz")).setup()
+        make(model=str(tmp_path / "missing.ftz")).setup()
 
 
 def test_pickles_without_the_model(langid):

@@ -13,13 +13,13 @@ from itertools import product
 
 import pytest
 
-from filters.base import Bounds, Overrides
 from filters.c4 import C4
 from filters.dirty_words import DirtyWords
 from filters.fineweb import FineWeb
-from filters.gopher import GopherQuality, GopherRepetition
+from filters.gopher_quality import GopherQuality
+from filters.gopher_repetition import GopherRepetition
 from filters.kl_divergence import KLDivergence, ReferenceBuilder
-from filters.tokens import TextViews
+from pipeline.text import TextViews
 from schemas.document import Document
 
 
@@ -101,18 +101,18 @@ def quality_cases():
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(quality_cases()))
 def test_gopher_quality_rule(rule, inside, outside, inside_value, outside_value):
-    assert_threshold(GopherQuality(TextViews()), rule, inside, outside, inside_value, outside_value)
+    assert_threshold(GopherQuality(), rule, inside, outside, inside_value, outside_value)
 
 
 def test_gopher_word_count_upper_bound():
-    quality = GopherQuality(TextViews())
+    quality = GopherQuality()
     inside = " ".join(distinct_words(100_000, 4))
     assert "gopher_quality.word_count" not in quality.process(doc(inside))
     assert "gopher_quality.word_count" in quality.process(doc(inside + " zzzz"))
 
 
 def test_stop_words_only_judge_languages_with_a_list():
-    quality = GopherQuality(TextViews())
+    quality = GopherQuality()
     text = " ".join(distinct_words(80))
     german = doc(text, lang="de")
     assert "gopher_quality.stop_words" not in quality.process(german)
@@ -170,11 +170,11 @@ def repetition_cases():
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(repetition_cases()))
 def test_gopher_repetition_rule(rule, inside, outside, inside_value, outside_value):
-    assert_threshold(GopherRepetition(TextViews()), rule, inside, outside, inside_value, outside_value)
+    assert_threshold(GopherRepetition(), rule, inside, outside, inside_value, outside_value)
 
 
 def test_overlapping_repeats_count_each_word_once():
-    signals, _ = run(GopherRepetition(TextViews()), doc("spam " * 40))
+    signals, _ = run(GopherRepetition(), doc("spam " * 40))
     assert signals["top_2gram_char_ratio"] == 1.0
     assert signals["dup_10gram_char_ratio"] == 1.0
 
@@ -221,26 +221,26 @@ def fineweb_cases():
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(c4_cases()))
 def test_c4_rule(rule, inside, outside, inside_value, outside_value):
-    assert_threshold(C4(TextViews()), rule, inside, outside, inside_value, outside_value)
+    assert_threshold(C4(), rule, inside, outside, inside_value, outside_value)
 
 
 def test_c4_line_rules_are_recorded():
     text = sentences(6, "\nPlease enable JavaScript to view this page.\nRead our privacy policy.\nshort line")
-    signals, _ = run(C4(TextViews()), doc(text))
+    signals, _ = run(C4(), doc(text))
     assert signals["javascript_line_ratio"] == signals["policy_line_ratio"] == pytest.approx(1 / 9)
     assert signals["kept_line_ratio"] == pytest.approx(6 / 9)
 
 
 @pytest.mark.parametrize("rule,inside,outside,inside_value,outside_value", list(fineweb_cases()))
 def test_fineweb_rule(rule, inside, outside, inside_value, outside_value):
-    assert_threshold(FineWeb(TextViews()), rule, inside, outside, inside_value, outside_value)
+    assert_threshold(FineWeb(), rule, inside, outside, inside_value, outside_value)
 
 
 # ---- dirty words ----------------------------------------------------------------------------------
 
 
 def test_dirty_word_ratio_threshold_and_word_boundaries():
-    dirty = DirtyWords(TextViews())
+    dirty = DirtyWords()
     words = distinct_words(100)
     signals, failed = run(dirty, doc(" ".join(words[:99] + ["Porn"])))
     assert (signals["count"], signals["ratio"]) == (1, 0.01)
@@ -254,7 +254,7 @@ def test_dirty_word_ratio_threshold_and_word_boundaries():
 
 
 def test_dirty_words_use_the_document_language_and_phrases():
-    dirty = DirtyWords(TextViews())
+    dirty = DirtyWords()
     text = "Hier gibt es Pornos und live sex im Angebot, sagt die Werbung."
     signals, _ = run(dirty, doc(text, lang="de"))
     assert signals["count"] == 2  # "pornos" and the phrase "live sex"
@@ -265,7 +265,7 @@ def test_dirty_words_use_the_document_language_and_phrases():
 def test_dirty_words_custom_list(tmp_path):
     path = tmp_path / "en.txt"
     path.write_text("# ours\nwidget\nblue widget\n", encoding="utf-8")
-    dirty = DirtyWords(TextViews(), lists={"en": str(path)})
+    dirty = DirtyWords(DirtyWords.Settings(lists={"en": str(path)}))
     signals, _ = run(dirty, doc("A blue widget and a Widget."))
     assert signals["count"] == 3  # two single words and one phrase
 
@@ -277,12 +277,14 @@ def test_kl_percentile_rule_and_min_tokens():
     views = TextViews()
     vocab = distinct_words(300)
     docs = [doc(" ".join(vocab[(7 * i + 13 * j) % 300] for j in range(60 + i))) for i in range(100)]
-    builder = ReferenceBuilder(views, min_tokens=50, calibration_docs=100)
+    settings = KLDivergence.Settings(min_tokens=50, calibration_docs=100)
+    builder = ReferenceBuilder(settings, views)
     for i, d in enumerate(docs):
         d.id = f"doc-{i}"
         builder.add(d)
-    reference = builder.finalize(smoothing=1.0)
-    kl = KLDivergence(views, reference, min_tokens=50)
+    reference = builder.finalize()
+    kl = KLDivergence(settings, views)
+    kl.bind(reference)
     scored = sorted(docs, key=lambda d: reference.score(Counter(views.of(d).tokens))[0])
     signals, failed = run(kl, scored[-2])  # 99 of 100 calibration docs score at most this
     assert signals["percentile"] == 0.99 and "kl.percentile" not in failed
@@ -299,15 +301,15 @@ def test_kl_percentile_rule_and_min_tokens():
 
 
 def test_domain_override_wins_over_language_override():
-    overrides = Overrides(
-        by_lang={"en": {"line_punct_ratio": Bounds(min=0.5)}},
-        by_domain={"code": {"line_punct_ratio": Bounds()}},
-    )
-    fineweb = FineWeb(TextViews(), overrides=overrides)
+    overrides = {
+        "lang": {"en": {"line_punct_ratio": {"min": 0.5}}},
+        "domain": {"code": {"line_punct_ratio": None}},
+    }
+    fineweb = FineWeb(FineWeb.Settings(overrides=overrides))
     text = "\n".join(f"line {c} has no punctuation at its end at all" for c in string.ascii_lowercase[:10])
     text += "\nEnd."
     assert fineweb.process(doc(text, lang="en", domain="code")) == []
     assert fineweb.process(doc(text, lang="en")) == ["fineweb.line_punct_ratio"]
     assert fineweb.process(doc(text, lang="fr")) == ["fineweb.line_punct_ratio"]  # default 0.12 applies
-    relaxed = FineWeb(TextViews(), rules={"line_punct_ratio": Bounds(min=0.05)})
+    relaxed = FineWeb(FineWeb.Settings(rules={"line_punct_ratio": {"min": 0.05}}))
     assert relaxed.process(doc(text, lang="fr")) == []

@@ -10,7 +10,10 @@ import hashlib
 
 import pytest
 
-from pipeline.pii import PiiConfig, PiiRedactor, PiiStage, redact
+from pipeline.pii import PiiRedactor, redact
+from pipeline.pii.stage import PiiStage
+from pipeline.registry import load_config
+from schemas.config import ConfigError, PiiConfig
 from schemas.document import Document
 
 
@@ -191,7 +194,7 @@ def test_regex_only_mode_finds_everything_but_names(regex_only):
 
 
 def test_only_enabled_entities_are_redacted():
-    only_email = PiiRedactor(PiiConfig(nlp="none", entities=("EMAIL_ADDRESS",)))
+    only_email = PiiRedactor(PiiConfig(nlp="none", entities=["EMAIL_ADDRESS"]))
     out, counts = only_email.redact("Mail ana@gmail.com or call +44 20 7946 0958.")
     assert out == "Mail <EMAIL_ADDRESS> or call +44 20 7946 0958." and counts == {"EMAIL_ADDRESS": 1}
 
@@ -214,7 +217,7 @@ def test_module_level_redact_uses_the_default_configuration():
 
 
 def test_stage_redacts_counts_and_never_rejects():
-    stage = PiiStage(PiiConfig(nlp="none", entities=("EMAIL_ADDRESS", "PHONE_NUMBER")))
+    stage = PiiStage(PiiConfig(nlp="none", entities=["EMAIL_ADDRESS", "PHONE_NUMBER"]))
     stage.setup()
     doc = Document(id="d1", source="test", text="Mail ana@gmail.com or bo@web.de, call +44 20 7946 0958.")
     assert stage.process(doc) == []
@@ -225,13 +228,13 @@ def test_stage_redacts_counts_and_never_rejects():
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "key"),
+    ("override", "key"),
     [
-        ({"entities": ("EMAIL_ADDRESS", "PASSPORT")}, "pii.entities"),
-        ({"default_policy": "mask"}, "pii.policies"),
-        ({"nlp": "stanza"}, "pii.nlp"),
+        ("pii.entities=[EMAIL_ADDRESS, PASSPORT]", "pii.entities.1"),
+        ("pii.default_policy=mask", "pii.default_policy"),
+        ("pii.nlp=stanza", "pii.nlp"),
     ],
 )
-def test_bad_config_is_a_clear_error(kwargs, key):
-    with pytest.raises(ValueError, match=key):
-        PiiConfig(**kwargs)
+def test_bad_config_is_a_clear_error(override, key):
+    with pytest.raises(ConfigError, match=rf"^config error: {key}: Input should be"):
+        load_config(overrides=[override])

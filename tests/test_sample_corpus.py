@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 import pytest
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 
-from pipeline.sample_corpus import (
+from tools.sample_corpus import (
     CODE_STYLES,
     KIND_SHARES,
     LANGUAGES,
@@ -102,7 +102,7 @@ def test_generation_is_byte_identical_and_seed_dependent(tmp_path):
     generate(str(first), pages=60, seed=7)
     # A fresh interpreter with another hash seed, through the CLI, must write the same bytes.
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    subprocess.run([sys.executable, "-m", "pipeline.sample_corpus", "--output", str(second), "--pages", "60",
+    subprocess.run([sys.executable, "-m", "tools.sample_corpus", "--output", str(second), "--pages", "60",
                     "--seed", "7"], cwd=ROOT, env=env, check=True, capture_output=True)
     generate(str(other), pages=60, seed=8)
     a, b, c = _files(first), _files(second), _files(other)

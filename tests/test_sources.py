@@ -7,7 +7,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import zstandard
 
-from pipeline.sources import ReadTask, detect_format, plan_tasks, read_task
+from pipeline.beam.sources import ReadTask, detect_format, plan_tasks, read_task
 from schemas.config import InputConfig
 from schemas.document import Document, ErrorRecord
 

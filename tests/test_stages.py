@@ -6,8 +6,8 @@ import apache_beam as beam
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from filters.base import Stage
-from pipeline.stages import BATCH_SIZE, run_stage
+from pipeline.beam.runner import BATCH_SIZE, run_stage
+from pipeline.stage import Stage
 from schemas.document import Document
 
 

@@ -23,8 +23,8 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from bench.dedup.corpus import EDIT_RATES, build_corpus
 from bench.dedup.truth import clusters_of_pairs, pair_scores, similar_pairs
-from pipeline.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
-from pipeline.dedup_signature import band_layout, shingles
+from pipeline.beam.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
+from pipeline.dedup.minhash import band_layout, shingles
 from schemas.config import DedupConfig, MinHashDedupConfig
 from schemas.document import Document
 

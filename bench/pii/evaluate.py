@@ -15,7 +15,8 @@ from collections import Counter
 from pathlib import Path
 
 from bench.pii.corpus import CorpusBuilder, EvalDoc, real_pages
-from pipeline.pii import ENTITIES, PiiConfig, PiiRedactor
+from pipeline.pii import PiiRedactor
+from schemas.config import PII_ENTITIES, PiiConfig
 
 BATCH = 64
 
@@ -74,7 +75,7 @@ def evaluate(docs: list[EvalDoc], config: PiiConfig) -> None:
         f"documents {len(docs)} ({len(clean)} clean), mean {chars / len(docs):.0f} chars; load {load_s:.1f} s"
     )
     print(f"{'entity':<16}{'planted':>8}{'recall':>8}")
-    for entity in ENTITIES:
+    for entity in PII_ENTITIES:
         if planted[entity] and (entity != "PERSON" or config.nlp == "spacy"):
             print(f"{entity:<16}{planted[entity]:>8}{recalled[entity] / planted[entity]:>8.3f}")
     print(f"clean documents altered: {len(altered)}/{len(clean)} = {len(altered) / len(clean):.2%}")

@@ -7,8 +7,10 @@ import json
 import logging
 import sys
 import time
+from pathlib import Path
 
-from schemas.config import ConfigError, load_config
+from pipeline.registry import load_config
+from schemas.config import ConfigError
 from schemas.manifest import MANIFEST_NAME
 
 
@@ -47,11 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "verify":
             return _verify(args.output)
         if args.command == "sample":
-            from pipeline.sample_corpus import generate
-
-            truth = generate(args.output, pages=args.pages, seed=args.seed)
-            print(f"wrote {len(truth.records)} records to {args.output}")
-            return 0
+            return _sample(args)
         from pipeline.extract import extract_files
 
         sys.stdout.write(extract_files(args.files, args.format))
@@ -79,8 +77,8 @@ def _run(args, beam_args: list[str]) -> int:
     from apache_beam.io.filesystems import FileSystems
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    from pipeline.graph import build_pipeline
-    from pipeline.outputs import OutputError, prepare_output
+    from pipeline.beam.graph import build_pipeline
+    from pipeline.beam.outputs import OutputError, prepare_output
 
     missing = [
         p for p, m in zip(args.input, FileSystems.match(args.input), strict=True) if not m.metadata_list
@@ -141,8 +139,22 @@ def summary(manifest: dict, seconds: float | None = None) -> str:
     return "\n".join(lines)
 
 
+def _sample(args) -> int:
+    """The generated corpus lives in tools/, beside the package in a checkout, not in what workers install."""
+    checkout = Path(__file__).resolve().parents[2]
+    if not (checkout / "tools" / "sample_corpus.py").is_file():
+        print("error: `curate sample` needs a source checkout (tools/sample_corpus.py)", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(checkout))
+    from tools.sample_corpus import generate
+
+    truth = generate(args.output, pages=args.pages, seed=args.seed)
+    print(f"wrote {len(truth.records)} records to {args.output}")
+    return 0
+
+
 def _verify(output: str) -> int:
-    from pipeline.outputs import verify_output
+    from pipeline.beam.outputs import verify_output
 
     problems = verify_output(output)
     if problems:

@@ -1,12 +1,11 @@
-"""Plain-Python de-duplication logic: keeper priority, URL / text / line normalization, hashes.
+"""Keys of de-duplication: keeper priority, URL / text / line normalization, and their hashes.
 
-The Beam transforms in pipeline/dedup.py are a thin layer over these functions. Every hash here is a
-keyed-free cryptographic or CRC digest, never Python's `hash()`, so keys agree on every worker and runner.
+The Beam transforms in pipeline/beam/dedup.py are a thin layer over these functions. Every hash is
+`schemas.hashing.stable_hash`, so keys agree on every worker and runner.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from schemas.config import UrlDedupConfig
 from schemas.document import Document
+from schemas.hashing import stable_hash
 
 Rank = tuple[int, float, int, float, str]
 
@@ -41,12 +41,6 @@ def priority(doc: Document, quality_signal: str | None) -> Rank:
         int(quality is None), -(quality or 0.0),
         doc.id,
     )
-
-
-def stable_hash(data: str | bytes, bits: int = 64) -> int:
-    """An unsigned hash that is the same on every machine and process (unlike `hash()`)."""
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    return int.from_bytes(hashlib.blake2b(raw, digest_size=bits // 8).digest(), "big")
 
 
 def _is_tracking(name: str, patterns: list[str]) -> bool:
@@ -103,9 +97,9 @@ def normalize_text(text: str) -> str:
     return _PUNCT_OR_SPACE.sub(" ", _DIGITS.sub("0", stripped)).strip()
 
 
-def text_digest(text: str) -> str:
-    """Exact-duplicate key: sha1 of the normalized text."""
-    return hashlib.sha1(normalize_text(text).encode("utf-8", "surrogatepass")).hexdigest()
+def text_digest(text: str) -> bytes:
+    """Exact-duplicate key: a 128-bit hash of the normalized text (no collision in 10^15 documents)."""
+    return stable_hash(normalize_text(text), 128).to_bytes(16, "big")
 
 
 def line_hashes(text: str) -> list[int | None]:

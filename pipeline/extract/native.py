@@ -10,19 +10,16 @@ text or markdown. Every Python loop checks a deadline, and no walk recurses, so 
 
 from __future__ import annotations
 
-import codecs
 import functools
 import re
-import time
-from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from lxml import etree
-from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
 
-from pipeline.extract_code import GUTTER_MARKERS, PRE_TAGS, code_language, code_text, is_gutter
-from pipeline.extract_math import (
+from pipeline.extract.backends import visible_text
+from pipeline.extract.code import GUTTER_MARKERS, PRE_TAGS, code_language, code_text, is_gutter
+from pipeline.extract.decode import Deadline
+from pipeline.extract.math import (
     Delimiters,
     image_latex,
     katex_latex,
@@ -31,133 +28,7 @@ from pipeline.extract_math import (
     script_math,
     split_delimited,
 )
-
-FORMATS = ("plain", "markdown")
-EXTRACTORS = ("native", "trafilatura", "resiliparse")
-# Defaults: the same as schemas/config.py's ExtractConfig. Common Crawl truncates payloads at 1 MiB
-# (WARC-Truncated), so 8 MiB only stops pathological pages; 5 s is ~50x trafilatura's mean per page.
-DEFAULT_TIME_BUDGET_S = 5.0
-DEFAULT_MAX_HTML_BYTES = 8 * 2**20
-
-
-class ExtractionError(Exception):
-    """A page that cannot be extracted; `reason` becomes the error record's reason."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass
-class Extraction:
-    """Extracted text and title, and signals (html_bytes, text_chars, text_html_ratio, formula_count,
-    code_lines, link_density, seconds)."""
-
-    text: str
-    title: str
-    signals: dict[str, float]
-
-
-# ---------------------------------------------------------------- decoding
-
-_BINARY_MAGIC = (
-    b"%PDF",
-    b"\x89PNG",
-    b"GIF8",
-    b"\xff\xd8\xff",
-    b"PK\x03\x04",
-    b"\x1f\x8b",
-    b"\x00\x00\x01\x00",
-)
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
-# Control bytes no text encoding uses outside UTF-16/32 (ESC stays: ISO-2022-JP needs it).
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-_GARBAGE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
-_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
-
-
-def _python_codec(label: str | None) -> str | None:
-    """A WHATWG label (latin1 means windows-1252 on the web) as a Python codec name, or None."""
-    if not label:
-        return None
-    name = map_encoding_to_html5(label.strip().lower()) or label
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def _header(headers: Mapping[str, str] | None, name: str) -> str:
-    for key, value in (headers or {}).items():
-        if key.lower() == name:
-            return value or ""
-    return ""
-
-
-def decode_html(html: bytes, headers: Mapping[str, str] | None = None) -> str:
-    """Decode a page: BOM, then the HTTP Content-Type charset, then <meta charset>, UTF-8, detection.
-
-    The BOM wins over the header as in the WHATWG encoding-sniffing algorithm. A declared encoding
-    that fails to decode is skipped (pages often lie); the last resort decodes with replacement
-    characters, so this never raises.
-    """
-    candidates: list[str | None] = []
-    for bom, name in _BOMS:
-        if html.startswith(bom):
-            candidates.append(name)
-            html = html[len(bom) :]
-            break
-    header = _HEADER_CHARSET.search(_header(headers, "content-type"))
-    candidates.append(_python_codec(header[1]) if header else None)
-    meta = _META_CHARSET.search(html[:4096])
-    candidates.append(_python_codec(meta[1].decode("ascii", "ignore")) if meta else None)
-    # Strict UTF-8 before detection: text that decodes as UTF-8 almost never is anything else, while
-    # detectors guess single-byte codepages (which decode anything) on short pages.
-    candidates.append("utf-8")
-    candidates.append(_python_codec(detect_encoding(html)))
-    for name in dict.fromkeys(c for c in candidates if c):
-        try:
-            return html.decode(name)
-        except (UnicodeDecodeError, LookupError):
-            continue
-    return html.decode("utf-8", errors="replace")
-
-
-def _check_payload(html: bytes, max_html_bytes: int) -> None:
-    if len(html) > max_html_bytes:
-        raise ExtractionError(f"page too large: {len(html)} bytes > {max_html_bytes}")
-    head = html[:8192]
-    if head.startswith(_BINARY_MAGIC) or (
-        not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-        and len(_CONTROL_BYTES.findall(head)) > len(head) // 50
-    ):
-        raise ExtractionError("binary content")
-
-
-def _check_text(text: str) -> None:
-    sample = text[:20000]
-    if sample and len(_GARBAGE.findall(sample)) > len(sample) // 10:
-        raise ExtractionError("undecodable content")
-
-
-class _Deadline:
-    """Cooperative time budget: loops call `tick()`, which checks the clock every 256 calls."""
-
-    def __init__(self, budget_s: float):
-        self.start = time.perf_counter()
-        self.end = self.start + budget_s
-        self.budget_s = budget_s
-        self.count = 0
-
-    def tick(self) -> None:
-        self.count += 1
-        if not self.count & 255 and time.perf_counter() > self.end:
-            raise ExtractionError(f"time budget exceeded ({self.budget_s:g} s)")
-
-    def elapsed(self) -> float:
-        return time.perf_counter() - self.start
-
+from schemas.config import ExtractConfig
 
 # ---------------------------------------------------------------- boilerplate hints
 
@@ -367,7 +238,7 @@ class _Lifter:
 
     _TARGETS = ("script", "math", "img", "mjx-container", *PRE_TAGS)
 
-    def __init__(self, deadline: _Deadline):
+    def __init__(self, deadline: Deadline):
         self.deadline = deadline
 
     def run(self, root: etree._Element, katex: bool, gutters: bool) -> _Page:
@@ -464,7 +335,7 @@ class _ContentFinder:
         main_share: float,
         rest_link_density: float,
         keep_comments: bool,
-        deadline: _Deadline,
+        deadline: Deadline,
     ):
         self.weight = boilerplate_weight
         self.main_share = main_share
@@ -679,7 +550,7 @@ class _Writer:
 class _Renderer:
     """Renders the main-content subtree as plain text or markdown, skipping hinted and link-heavy blocks."""
 
-    def __init__(self, page: _Page, scores: _Scores, fmt: str, link_density_max: float, deadline: _Deadline):
+    def __init__(self, page: _Page, scores: _Scores, fmt: str, link_density_max: float, deadline: Deadline):
         self.page = page
         self.scores = scores
         self.markdown = fmt == "markdown"
@@ -833,37 +704,13 @@ class _Renderer:
         self.out.newline(2)
 
 
-# ---------------------------------------------------------------- extractors
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    """Settings of one extractor run (the pipeline builds this from its ExtractConfig section)."""
-
-    fmt: str = "plain"
-    extractor: str = "native"
-    keep_comments: bool = False
-    time_budget_s: float = DEFAULT_TIME_BUDGET_S
-    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES
-    link_density_max: float = 0.5
-    boilerplate_weight: float = 0.5
-    main_share: float = 0.8
-    rest_link_density: float = 0.05
-
-    def __post_init__(self) -> None:
-        if self.fmt not in FORMATS:
-            raise ValueError(f"fmt must be one of {FORMATS}, not {self.fmt!r}")
-        if self.extractor not in EXTRACTORS:
-            raise ValueError(f"extractor must be one of {EXTRACTORS}, not {self.extractor!r}")
-
-
 class NativeExtractor:
     """The extractor of this module: lxml tree, lifted math and code, scored main content."""
 
-    def __init__(self, options: ExtractOptions):
-        self.options = options
+    def __init__(self, settings: ExtractConfig):
+        self.settings = settings
 
-    def run(self, text: str, deadline: _Deadline) -> tuple[str, str, dict[str, float]]:
+    def run(self, text: str, deadline: Deadline) -> tuple[str, str, dict[str, float]]:
         parser = etree.HTMLParser(
             remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
         )
@@ -871,12 +718,12 @@ class NativeExtractor:
         if root is None:
             return "", "", {"formula_count": 0.0, "code_lines": 0.0, "link_density": 0.0}
         if any("depth" in entry.message.lower() for entry in parser.error_log):
-            return _flat_text(text)
+            return visible_text(text)
         gutters = any(marker in text for marker in GUTTER_MARKERS)
         page = _Lifter(deadline).run(root, katex="katex" in text, gutters=gutters)
         if not page.order:
             return "", page.title, {"formula_count": 0.0, "code_lines": 0.0, "link_density": 0.0}
-        options = self.options
+        options = self.settings
         finder = _ContentFinder(
             options.boilerplate_weight,
             options.main_share,
@@ -885,7 +732,7 @@ class NativeExtractor:
             deadline,
         )
         scores, top = finder.run(page)
-        renderer = _Renderer(page, scores, self.options.fmt, self.options.link_density_max, deadline)
+        renderer = _Renderer(page, scores, self.settings.fmt, self.settings.link_density_max, deadline)
         renderer.render(top)
         for section in self._comment_sections(page, top):
             renderer.render(section)
@@ -906,134 +753,3 @@ class NativeExtractor:
             for el in reversed(page.comments)
             if not any(a in found or a is top for a in el.iterancestors())
         ]
-
-
-def _flat_text(text: str) -> tuple[str, str, dict[str, float]]:
-    """All visible text, for pages nested deeper than libxml2 builds (it drops what lies below 2048
-    levels). lexbor keeps everything; resiliparse's main-content mode is quadratic in depth, so none."""
-    from resiliparse.extract.html2text import extract_plain_text
-    from resiliparse.parse.html import HTMLTree
-
-    tree = HTMLTree.parse(text)
-    out = extract_plain_text(tree, preserve_formatting=True, main_content=False, alt_texts=False)
-    return out, " ".join((tree.title or "").split()), _text_signals(out)
-
-
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
-_TEXT_FORMULA = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
-
-
-def _text_signals(text: str) -> dict[str, float]:
-    """Signals for the external extractors, read off their text (they expose no DOM statistics)."""
-    return {"formula_count": float(len(_TEXT_FORMULA.findall(text))), "code_lines": 0.0, "link_density": 0.0}
-
-
-class TrafilaturaExtractor:
-    """trafilatura's extract(), for comparison on the same crawl."""
-
-    def __init__(self, options: ExtractOptions):
-        self.options = options
-
-    def run(self, text: str, deadline: _Deadline) -> tuple[str, str, dict[str, float]]:
-        import trafilatura
-
-        markdown = self.options.fmt == "markdown"
-        out = (
-            trafilatura.extract(
-                text,
-                output_format="markdown" if markdown else "txt",
-                include_comments=self.options.keep_comments,
-                include_tables=True,
-                include_formatting=markdown,
-                with_metadata=False,
-            )
-            or ""
-        )
-        title = _TITLE.search(text[:100_000])
-        return out, " ".join(title[1].split()) if title else "", _text_signals(out)
-
-
-class ResiliparseExtractor:
-    """resiliparse's main-content plain-text extraction (its lexbor parser survives any nesting)."""
-
-    def __init__(self, options: ExtractOptions):
-        self.options = options
-
-    def run(self, text: str, deadline: _Deadline) -> tuple[str, str, dict[str, float]]:
-        from resiliparse.extract.html2text import extract_plain_text
-        from resiliparse.parse.html import HTMLTree
-
-        tree = HTMLTree.parse(text)
-        out = extract_plain_text(
-            tree,
-            preserve_formatting=True,
-            main_content=True,
-            alt_texts=True,
-            comments=self.options.keep_comments,
-        )
-        return out, " ".join((tree.title or "").split()), _text_signals(out)
-
-
-_EXTRACTORS = {
-    "native": NativeExtractor,
-    "trafilatura": TrafilaturaExtractor,
-    "resiliparse": ResiliparseExtractor,
-}
-
-
-def extract(
-    html: bytes,
-    url: str | None = None,
-    headers: Mapping[str, str] | None = None,
-    *,
-    fmt: str = "plain",
-    extractor: str = "native",
-    keep_comments: bool = False,
-    time_budget_s: float = DEFAULT_TIME_BUDGET_S,
-    max_html_bytes: int = DEFAULT_MAX_HTML_BYTES,
-) -> Extraction:
-    """Extract the main text of a page, with its title and signals.
-
-    Raises ExtractionError for pages too large, binary or undecodable content, and a blown time budget.
-    `url` is accepted for extractors that resolve relative links; the native one does not need it.
-    """
-    options = ExtractOptions(fmt, extractor, keep_comments, time_budget_s, max_html_bytes)
-    return extract_with(options, html, headers)
-
-
-def extract_with(
-    options: ExtractOptions, html: bytes, headers: Mapping[str, str] | None = None
-) -> Extraction:
-    """`extract` with prepared options (what the pipeline stage calls per document)."""
-    deadline = _Deadline(options.time_budget_s)
-    _check_payload(html, options.max_html_bytes)
-    text = decode_html(html, headers)
-    _check_text(text)
-    out, title, signals = _EXTRACTORS[options.extractor](options).run(text, deadline)
-    seconds = deadline.elapsed()
-    if seconds > options.time_budget_s:
-        raise ExtractionError(f"time budget exceeded ({options.time_budget_s:g} s)")
-    signals.update(
-        html_bytes=float(len(html)),
-        text_chars=float(len(out)),
-        text_html_ratio=len(out) / len(html) if html else 0.0,
-        seconds=seconds,
-    )
-    return Extraction(out, title, signals)
-
-
-def html_to_text(html: bytes, url: str | None = None, fmt: str = "plain") -> str:
-    """The main text of a page with math as LaTeX and code blocks intact ("plain" or "markdown")."""
-    return extract(html, url, fmt=fmt).text
-
-
-def extract_files(paths: list[str], fmt: str = "plain") -> str:
-    """Text of local HTML files for `curate extract`: one section per file, errors reported inline."""
-    sections: list[str] = []
-    for path in paths:
-        try:
-            body = extract(Path(path).read_bytes(), fmt=fmt).text
-        except ExtractionError as err:
-            body = f"[extraction error: {err.reason}]\n"
-        sections.append(body if len(paths) == 1 else f"==> {path} <==\n{body}")
-    return "\n".join(sections)

@@ -1,9 +1,9 @@
-"""Counts tokens with the run's tokenizer (regex words by default, or any tokenizer.json)."""
+"""The token stage: counts tokens with the run's tokenizer (regex words by default, or any tokenizer.json)."""
 
 from __future__ import annotations
 
-from filters.base import Stage
-from filters.tokens import TextViews, release
+from pipeline.stage import Stage
+from pipeline.text import TextViews, release
 from schemas.document import Document
 
 

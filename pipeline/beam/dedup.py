@@ -15,18 +15,12 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from pipeline.dedup_components import ConnectedComponents, LinkToBest
-from pipeline.dedup_logic import (
-    line_hashes,
-    normalize_url,
-    priority,
-    remove_lines,
-    stable_hash,
-    text_digest,
-)
-from pipeline.dedup_signature import Signer, similarity
+from pipeline.beam.components import ConnectedComponents, LinkToBest
+from pipeline.dedup.keys import line_hashes, normalize_url, priority, remove_lines, text_digest
+from pipeline.dedup.minhash import Signer, similarity
 from schemas.config import DedupConfig
 from schemas.document import Document
+from schemas.hashing import stable_hash
 
 REJECTED = "rejected"
 

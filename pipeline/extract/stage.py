@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from filters.base import Stage
-from pipeline.extract import ExtractOptions, extract_with
+from pipeline.extract import extract
+from pipeline.stage import Stage
 from schemas.config import ExtractConfig
 from schemas.document import Document
 
@@ -16,8 +16,8 @@ class ExtractStage(Stage):
 
     name = "extract"
 
-    def __init__(self, cfg: ExtractConfig):
-        self.options = ExtractOptions(**cfg.model_dump())
+    def __init__(self, settings: ExtractConfig):
+        self.settings = settings
 
     def process(self, doc: Document) -> list[str]:
         if doc.html is None:
@@ -26,7 +26,7 @@ class ExtractStage(Stage):
         if not 200 <= status < 300:
             doc.html = doc.http_headers = None
             return ["extract.http_status"]
-        result = extract_with(self.options, doc.html, doc.http_headers)
+        result = extract(doc.html, doc.http_headers, self.settings)
         doc.text, doc.title = result.text, result.title
         # wall time is not a property of the page: recording it would make shards differ run to run
         doc.signals.update({f"extract.{k}": float(v) for k, v in result.signals.items() if k != "seconds"})

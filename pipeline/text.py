@@ -3,7 +3,8 @@
 Words (for the Gopher/C4/FineWeb statistics and dirty words) always come from a fast regex; tokens (for
 the KL filter and `doc.tokens`) come from the configured tokenizer: the same regex words by default, or
 any tokenizer.json through the `tokenizers` library. Views are cached on the document as a transient
-attribute and recomputed when `doc.text` is replaced (line dedup, PII redaction).
+attribute and recomputed when `doc.text` is replaced (line dedup, PII redaction). The token stage counts
+`doc.tokens` from the same views.
 """
 
 from __future__ import annotations

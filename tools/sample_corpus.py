@@ -1583,7 +1583,7 @@ def write_parquet(path: str, pages: int = 50, seed: int = 0, fields: DumpFields 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m pipeline.sample_corpus --output DIR --pages N --seed S [--files F] [--dumps]`."""
+    """`python -m tools.sample_corpus --output DIR --pages N --seed S [--files F] [--dumps]`."""
     parser = argparse.ArgumentParser(prog="curate sample", description=__doc__.splitlines()[0])
     parser.add_argument("--output", required=True, help="directory to write the WARC files and truth.json to")
     parser.add_argument("--pages", type=int, default=300, help="number of good pages (default 300)")

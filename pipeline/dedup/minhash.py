@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from pipeline.dedup_logic import normalize_text
+from pipeline.dedup.keys import normalize_text
 from schemas.config import MinHashDedupConfig
+from schemas.hashing import stable_hash
 
 
 def shingles(text: str, n: int) -> list[bytes]:
@@ -64,7 +64,7 @@ class Signer:
         width = 4 * self.rows
         return [
             band.to_bytes(2, "big")
-            + hashlib.blake2b(signature[band * width : (band + 1) * width], digest_size=12).digest()
+            + stable_hash(signature[band * width : (band + 1) * width], 96).to_bytes(12, "big")
             for band in range(self.bands)
         ]
 

@@ -1,40 +1,38 @@
 """The Beam graph: read -> stages in DESIGN.md order -> shards, rejected, errors, manifest.
 
-Per-document stages are plain Python (`filters.base.Stage`) run by `pipeline.stages.run_stage`; the
-global steps (dedup, the KL reference) are Beam aggregations. Each step maps (kept) to
-(kept, rejected, errors), and every rejected or broken record is collected for the sinks.
+Per-document stages are plain Python (`pipeline.stage.Stage`) run by `pipeline.beam.runner.run_stage`;
+the global steps (dedup, corpus values such as the KL reference) are Beam aggregations. Each step maps
+(kept) to (kept, rejected, errors), and every rejected or broken record is collected for the sinks.
 """
 
 from __future__ import annotations
 
-import hashlib
-
 import apache_beam as beam
 
-from classifiers.domain import DomainStage
-from filters.base import Stage
-from filters.kl_divergence import KLDivergence
-from filters.langid import LangId
-from filters.stack import build_filters, reference_builder
-from filters.tokens import TextViews, make_tokenizer
-from pipeline.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
-from pipeline.extract_stage import ExtractStage
-from pipeline.manifest import WriteManifest
-from pipeline.pii import PiiStage
-from pipeline.sinks import WriteShards
-from pipeline.sources import ReadDocuments
-from pipeline.stages import run_stage
-from pipeline.token_stage import TokenStage
+from classifiers.domain import DomainRouter
+from classifiers.langid import LangId
+from pipeline.beam.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
+from pipeline.beam.manifest import WriteManifest
+from pipeline.beam.runner import run_stage
+from pipeline.beam.sinks import WriteShards
+from pipeline.beam.sources import ReadDocuments
+from pipeline.extract.stage import ExtractStage
+from pipeline.pii.stage import PiiStage
+from pipeline.registry import build_filters
+from pipeline.stage import CorpusBuilder, Stage
+from pipeline.text import TextViews, make_tokenizer
+from pipeline.tokens import TokenStage
 from schemas.config import Config
 from schemas.document import Document, ErrorRecord
+from schemas.hashing import stable_hash
 
 
 def rejecting_stage(doc: Document) -> str:
     return doc.rejected_by[0].split(".", 1)[0]
 
 
-def _id_rank(doc: Document) -> bytes:
-    return hashlib.blake2b(doc.id.encode(), digest_size=8).digest()
+def _id_rank(doc: Document) -> int:
+    return stable_hash(doc.id)
 
 
 class _Graph:
@@ -47,8 +45,10 @@ class _Graph:
         self.rejected: list = []
         self.errors: list = []
 
-    def stage(self, kept, stage: Stage, side=None):
+    def stage(self, kept, stage: Stage):
         self.names.append(stage.name)
+        builder = stage.corpus_builder()
+        side = None if builder is None else self.corpus_value(kept, stage.name, builder)
         kept, rejected, errors = run_stage(kept, stage, self.annotate, side)
         self.rejected.append(rejected)
         self.errors.append(errors)
@@ -60,20 +60,18 @@ class _Graph:
         self.rejected.append(rejected)
         return kept
 
-    def kl_reference(self, kept, views: TextViews):
-        """The corpus unigram reference, from the `sample_docs` documents of smallest id hash."""
-        kl = self.cfg.filters.kl
+    def corpus_value(self, kept, name: str, builder: CorpusBuilder):
+        """What `builder` accumulates over the `sample_docs` documents of greatest id hash."""
 
         def build(sample: list[Document]):
-            builder = reference_builder(kl, views)
             for doc in sample:
                 builder.add(doc)
-            return builder.finalize(kl.smoothing)
+            return builder.finalize()
 
         return beam.pvalue.AsSingleton(
             kept
-            | "KLSample" >> beam.combiners.Top.Of(kl.sample_docs, key=_id_rank)
-            | "KLReference" >> beam.Map(build)
+            | f"{name}Sample" >> beam.combiners.Top.Of(builder.sample_docs, key=_id_rank)
+            | f"{name}Value" >> beam.Map(build)
         )
 
 
@@ -81,10 +79,7 @@ def build_pipeline(p: beam.Pipeline, inputs: list[str], output: str, cfg: Config
     """Adds the whole curation graph to `p`; returns the step names in order."""
     g = _Graph(cfg)
     views = TextViews(make_tokenizer(cfg.tokens.tokenizer))
-    filters = build_filters(cfg.filters, views)
-    langid = [f for f in filters if isinstance(f, LangId)]
-    kl = [f for f in filters if isinstance(f, KLDivergence)]
-    heuristics = [f for f in filters if f not in langid + kl]
+    langid, domain = cfg.classifiers["langid"], cfg.classifiers["domain"]
 
     read = p | "ReadInputs" >> ReadDocuments(inputs, cfg.input)
     parts = read["records"] | "SplitRead" >> beam.Partition(lambda r, _: int(isinstance(r, ErrorRecord)), 2)
@@ -93,19 +88,18 @@ def build_pipeline(p: beam.Pipeline, inputs: list[str], output: str, cfg: Config
 
     kept = g.stage(kept, ExtractStage(cfg.extract))
     kept = g.dedup(kept, UrlDedup(cfg.dedup, g.annotate))
-    for stage in langid:
-        kept = g.stage(kept, stage)
+    if langid.enabled:
+        kept = g.stage(kept, LangId(langid))
     # Domain before the heuristics: their per-domain overrides spare math and code pages.
-    kept = g.stage(kept, DomainStage(cfg.domain))
+    if domain.enabled:
+        kept = g.stage(kept, DomainRouter(domain))
     kept = g.dedup(kept, ExactDedup(cfg.dedup, g.annotate))
     kept = g.dedup(kept, LineDedup(cfg.dedup, g.annotate))
-    for stage in heuristics:
+    for stage in build_filters(cfg, views):
         kept = g.stage(kept, stage)
-    for stage in kl:
-        kept = g.stage(kept, stage, None if stage.reference else g.kl_reference(kept, views))
     kept = g.dedup(kept, MinHashDedup(cfg.dedup, g.annotate))
     if cfg.pii.enabled:
-        kept = g.stage(kept, PiiStage(cfg.pii.to_pii_config()))
+        kept = g.stage(kept, PiiStage(cfg.pii))
     kept = g.stage(kept, TokenStage(views))
 
     all_rejected = g.rejected | "AllRejected" >> beam.Flatten()

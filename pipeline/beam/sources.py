@@ -21,7 +21,8 @@ from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.config import InputConfig
-from schemas.document import Document, ErrorRecord, stable_id
+from schemas.document import Document, ErrorRecord
+from schemas.hashing import stable_id
 
 Record = Document | ErrorRecord
 
@@ -320,7 +321,7 @@ class _ReadFn(beam.DoFn):
         self.errors = beam.metrics.Metrics.counter("read", "errors")
 
     def process(self, task: ReadTask):
-        from pipeline.progress import Progress
+        from pipeline.beam.progress import Progress
 
         progress = Progress.get()
         for record in read_task(task, self.cfg):

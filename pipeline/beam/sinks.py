@@ -22,16 +22,13 @@ from apache_beam.io.filesystems import FileSystems
 
 from schemas.config import OutputConfig
 from schemas.document import DOCUMENT_SCHEMA, Document, ErrorRecord
+from schemas.hashing import stable_hash
 
 
 def shard_path(output: str, kind: str, group: str | None, index: int, ext: str, part: int = 0) -> str:
     """OUT/<kind>[/<group>]/part-NNNNN.<ext>; an overfull shard continues in part-NNNNN-K.<ext>."""
     name = f"part-{index:05d}" + (f"-{part}" if part else "") + f".{ext}"
     return "/".join([output.rstrip("/"), kind] + ([group] if group else []) + [name])
-
-
-def _stable_hash(key: str) -> int:
-    return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
 
 
 def _sort_key(record: Document | ErrorRecord) -> tuple[str, str]:
@@ -90,7 +87,7 @@ class WriteShards(beam.PTransform):
         def assign(group, record, totals=None):
             rows, size = totals[group]
             shards = max(math.ceil(rows / cfg.shard_max_rows), math.ceil(size / cfg.shard_target_bytes), 1)
-            return (group, _stable_hash(_sort_key(record)[0] + _sort_key(record)[1]) % shards), record
+            return (group, stable_hash(_sort_key(record)[0] + _sort_key(record)[1]) % shards), record
 
         return (
             keyed

@@ -1,1 +1,0 @@
-"""Packaged configs: default.yaml and presets."""

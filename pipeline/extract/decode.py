@@ -1,0 +1,119 @@
+"""Page bytes to text: encoding sniffing, refusal of binary and oversized payloads, a time budget."""
+
+from __future__ import annotations
+
+import codecs
+import re
+import time
+from collections.abc import Mapping
+
+from resiliparse.parse.encoding import detect_encoding, map_encoding_to_html5
+
+
+class ExtractionError(Exception):
+    """A page that cannot be extracted; `reason` becomes the error record's reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+_BINARY_MAGIC = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"PK\x03\x04",
+    b"\x1f\x8b",
+    b"\x00\x00\x01\x00",
+)
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
+# Control bytes no text encoding uses outside UTF-16/32 (ESC stays: ISO-2022-JP needs it).
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_GARBAGE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
+
+
+def _python_codec(label: str | None) -> str | None:
+    """A WHATWG label (latin1 means windows-1252 on the web) as a Python codec name, or None."""
+    if not label:
+        return None
+    name = map_encoding_to_html5(label.strip().lower()) or label
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value or ""
+    return ""
+
+
+def decode_html(html: bytes, headers: Mapping[str, str] | None = None) -> str:
+    """Decode a page: BOM, then the HTTP Content-Type charset, then <meta charset>, UTF-8, detection.
+
+    The BOM wins over the header as in the WHATWG encoding-sniffing algorithm. A declared encoding
+    that fails to decode is skipped (pages often lie); the last resort decodes with replacement
+    characters, so this never raises.
+    """
+    candidates: list[str | None] = []
+    for bom, name in _BOMS:
+        if html.startswith(bom):
+            candidates.append(name)
+            html = html[len(bom) :]
+            break
+    header = _HEADER_CHARSET.search(_header(headers, "content-type"))
+    candidates.append(_python_codec(header[1]) if header else None)
+    meta = _META_CHARSET.search(html[:4096])
+    candidates.append(_python_codec(meta[1].decode("ascii", "ignore")) if meta else None)
+    # Strict UTF-8 before detection: text that decodes as UTF-8 almost never is anything else, while
+    # detectors guess single-byte codepages (which decode anything) on short pages.
+    candidates.append("utf-8")
+    candidates.append(_python_codec(detect_encoding(html)))
+    for name in dict.fromkeys(c for c in candidates if c):
+        try:
+            return html.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    return html.decode("utf-8", errors="replace")
+
+
+def check_payload(html: bytes, max_html_bytes: int) -> None:
+    if len(html) > max_html_bytes:
+        raise ExtractionError(f"page too large: {len(html)} bytes > {max_html_bytes}")
+    head = html[:8192]
+    if head.startswith(_BINARY_MAGIC) or (
+        not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        and len(_CONTROL_BYTES.findall(head)) > len(head) // 50
+    ):
+        raise ExtractionError("binary content")
+
+
+def check_text(text: str) -> None:
+    sample = text[:20000]
+    if sample and len(_GARBAGE.findall(sample)) > len(sample) // 10:
+        raise ExtractionError("undecodable content")
+
+
+class Deadline:
+    """Cooperative time budget: loops call `tick()`, which checks the clock every 256 calls."""
+
+    def __init__(self, budget_s: float):
+        self.start = time.perf_counter()
+        self.end = self.start + budget_s
+        self.budget_s = budget_s
+        self.count = 0
+
+    def tick(self) -> None:
+        self.count += 1
+        if not self.count & 255 and time.perf_counter() > self.end:
+            raise ExtractionError(f"time budget exceeded ({self.budget_s:g} s)")
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+
