@@ -22,6 +22,7 @@ class Document:
     id: str
     source: str
     text: str = ""
+    source_id: str | None = None
     url: str | None = None
     fetched_at: str | None = None
     title: str | None = None
@@ -84,6 +85,7 @@ class ErrorRecord:
 DOCUMENT_SCHEMA = pa.schema(
     [
         pa.field("id", pa.string(), nullable=False),
+        pa.field("source_id", pa.string()),
         pa.field("url", pa.string()),
         pa.field("source", pa.string(), nullable=False),
         pa.field("fetched_at", pa.string()),

@@ -215,11 +215,11 @@ def test_a_filter_from_its_own_module_plugs_into_the_pipeline(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     rejected = pq.read_table(out / "rejected" / "shouting").to_pylist()
-    assert [row["id"] for row in rejected] == ["loud"]
+    assert [row["source_id"] for row in rejected] == ["loud"]
     assert rejected[0]["rejected_by"] == ["shouting.caps_ratio"]
     assert 0.4 < dict(rejected[0]["signals"])["shouting.caps_ratio"] < 0.6  # every other sentence
     kept = pq.read_table(out / "shards").to_pylist()
-    assert [row["id"] for row in kept] == ["calm"]
+    assert [row["source_id"] for row in kept] == ["calm"]
     assert 0 < dict(kept[0]["signals"])["shouting.caps_ratio"] < 0.3
     manifest = json.loads((out / "manifest.json").read_text())
     assert "shouting" in [stage["stage"] for stage in manifest["funnel"]]

@@ -10,10 +10,11 @@ import apache_beam as beam
 import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 
-from pipeline.beam.components import ConnectedComponents, LinkToBest
-from pipeline.beam.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
+from pipeline.beam.components import ConnectedComponents
+from pipeline.beam.dedup import DocumentDedup, MinHashDedup, url_members
+from pipeline.beam.joins import JoinOne, LinkToBest
 from pipeline.dedup.minhash import shingles
-from schemas.config import DedupConfig, LineDedupConfig
+from schemas.config import DedupConfig, LineDedupConfig, MinHashDedupConfig
 from schemas.document import Document
 
 WORDS = (
@@ -42,7 +43,7 @@ def edit(text: str, rate: float, rng: random.Random) -> str:
 
 
 def jaccard(a: str, b: str) -> float:
-    x, y = set(shingles(a, 5)), set(shingles(b, 5))
+    x, y = shingles(a, 5), shingles(b, 5)
     return len(x & y) / len(x | y)
 
 
@@ -53,29 +54,59 @@ def doc(doc_id: str, text: str, day: int = 1, url: str | None = None, **signals:
     )
 
 
-def run(docs: list[Document], stages, out: Path, workers: int = 1) -> dict[str, dict]:
-    """Runs the stage transforms in order; returns {id: row} with a `kept` flag, read back from files."""
+DOCUMENT, MINHASH = "document", "minhash"
+
+
+class Rows(dict):
+    """{id: row} of a run, with the MinHash counts of the run in `stats`."""
+
+    def __init__(self, rows: dict, stats: dict):
+        super().__init__(rows)
+        self.stats = stats
+
+
+def run(
+    docs: list[Document], out: Path, steps=(DOCUMENT, MINHASH), settings: DedupConfig | None = None,
+    annotate: bool = False, workers: int = 1,
+) -> dict[str, dict]:
+    """Runs the dedup transforms; returns {id: row} with a `kept` flag (and the MinHash stats under
+    the key "stats"), read back from files."""
+    settings = settings or SETTINGS
     args = ["--direct_num_workers=2", "--direct_running_mode=multi_processing"] if workers == 2 else []
     with beam.Pipeline(runner="FnApiRunner", options=PipelineOptions(args)) as p:
         kept = p | beam.Create(docs)
-        rejected = []
-        for i, stage in enumerate(stages):
-            kept, dropped = kept | f"Stage{i}" >> stage
+        rejected, errors, stats = [], [], []
+        if DOCUMENT in steps:
+            urls = kept | "Urls" >> beam.FlatMap(url_members, settings=settings)
+            kept, dropped, failed = kept | "Document" >> DocumentDedup(urls, settings, annotate)
             rejected.append(dropped)
+            errors.append(failed)
+        if MINHASH in steps:
+            kept, dropped, failed, counted = kept | "MinHash" >> MinHashDedup(settings, annotate)
+            rejected.append(dropped)
+            errors.append(failed)
+            stats.append(counted)
         rows = (
             kept | "Kept" >> beam.Map(lambda d: json.dumps(dict(d.to_row(), kept=True))),
-            rejected | "Rejected" >> beam.Flatten()
+            rejected | "Rejected" >> beam.Flatten(pipeline=p)
             | "RejectedRows" >> beam.Map(lambda d: json.dumps(dict(d.to_row(), kept=False))),
+            errors | "Errors" >> beam.Flatten(pipeline=p) | "ErrorRows" >> beam.Map(lambda e: json.dumps({"error": e.id})),
+            stats | "Stats" >> beam.Flatten(pipeline=p) | "SumStats" >> beam.CombinePerKey(sum)
+            | "StatRows" >> beam.Map(lambda kv: json.dumps({"stat": kv})),
         )
         _ = rows | beam.Flatten() | beam.io.WriteToText(str(out / "rows"))
-    result = {}
+    result, counted = {}, {}
     for path in sorted(out.glob("rows*")):
         for line in path.open():
             row = json.loads(line)
+            assert "error" not in row, row
+            if "stat" in row:
+                counted[row["stat"][0]] = row["stat"][1]
+                continue
             row["signals"] = dict(row["signals"])
             result[row["id"]] = row
     assert len(result) == len(docs)  # conservation: every document comes out exactly once
-    return result
+    return Rows(result, stats=counted)
 
 
 SETTINGS = DedupConfig()
@@ -97,7 +128,7 @@ def planted() -> tuple[list[Document], dict[str, tuple[str, float]]]:
 
 def test_minhash_removes_near_duplicates_above_threshold_only(planted, tmp_path) -> None:
     docs, truth = planted
-    result = run(docs, [MinHashDedup(SETTINGS, annotate=False)], tmp_path)
+    result = run(docs, tmp_path, [MINHASH])
     for copy_id, (source_id, similarity) in truth.items():
         copy, source = result[copy_id], result[source_id]
         if similarity >= 0.9:
@@ -115,15 +146,17 @@ def test_minhash_removes_near_duplicates_above_threshold_only(planted, tmp_path)
     assert all(result[i]["kept"] and result[i]["dup_cluster"] is None for i in untouched)
 
 
-def test_chain_ends_with_one_keeper(tmp_path) -> None:
+def test_a_chain_removes_only_what_is_similar_to_the_keeper(tmp_path) -> None:
     rng = random.Random(3)
     words = prose(rng, 260).split(" ")
     a, b, c = (" ".join(words[k : k + 200]) for k in (0, 15, 30))
     assert jaccard(a, b) >= 0.8 and jaccard(b, c) >= 0.8 and jaccard(a, c) < 0.8
     docs = [doc("a", a, day=3), doc("b", b, day=2), doc("c", c, day=1)]
-    result = run(docs, [MinHashDedup(SETTINGS, annotate=False)], tmp_path)
-    assert [i for i, row in sorted(result.items()) if row["kept"]] == ["a"]
-    assert result["b"]["dup_cluster"] == result["c"]["dup_cluster"] == "a"
+    result = run(docs, tmp_path, [MINHASH])
+    # b is a near-duplicate of the keeper a and goes; c resembles a only through b: it stays
+    assert sorted(i for i in "abc" if result[i]["kept"]) == ["a", "c"]
+    assert result["b"]["dup_cluster"] == "a" and result["c"]["dup_cluster"] is None
+    assert result.stats["dedup_minhash.kept_not_similar_to_keeper"] == 1
 
 
 def test_exact_and_url_dedup_keep_newest(tmp_path) -> None:
@@ -138,7 +171,7 @@ def test_exact_and_url_dedup_keep_newest(tmp_path) -> None:
         doc("u3", prose(rng, 80), day=5, url="https://shop.example.com/item?id=2"),
         doc("n1", prose(rng, 80), day=5),
     ]
-    result = run(docs, [UrlDedup(SETTINGS, annotate=False), ExactDedup(SETTINGS, annotate=False)], tmp_path)
+    result = run(docs, tmp_path, [DOCUMENT])
     kept = sorted(i for i, row in result.items() if row["kept"])
     assert kept == ["e3", "n1", "u2", "u3"]
     assert result["u1"]["dup_cluster"] == "u2" and result["u1"]["rejected_by"] == ["dedup_url.duplicate"]
@@ -150,7 +183,7 @@ def test_annotate_mode_marks_without_dropping(tmp_path) -> None:
     rng = random.Random(8)
     text = prose(rng, 100)
     docs = [doc("x", text, day=1), doc("y", text, day=2), doc("z", prose(rng, 100))]
-    result = run(docs, [ExactDedup(SETTINGS, annotate=True), MinHashDedup(SETTINGS, annotate=True)], tmp_path)
+    result = run(docs, tmp_path, annotate=True)
     assert all(row["kept"] for row in result.values())
     assert result["x"]["rejected_by"] == ["dedup_exact.duplicate", "dedup_minhash.duplicate"]
     assert result["x"]["dup_cluster"] == "y" and result["z"]["rejected_by"] == []
@@ -167,7 +200,7 @@ def test_line_dedup_counts_lines_across_documents(tmp_path) -> None:
             lines.append(menu)  # menu in 6 documents: not more than 6, kept
         docs.append(doc(f"d{i}", "\n".join(lines)))
     docs.append(doc("boiler", f"{footer}\nOK."))  # 8th footer; losing it loses most of the page
-    result = run(docs, [LineDedup(SETTINGS, annotate=False)], tmp_path)
+    result = run(docs, tmp_path, [DOCUMENT])
     for i in range(10):
         row = result[f"d{i}"]
         assert row["kept"]
@@ -188,15 +221,14 @@ def test_line_dedup_buckets_split_the_counts(tmp_path) -> None:
     docs = [doc(f"d{i}", f"{prose(rng, 40)}\n{footer}") for i in range(12)]
     # Buckets of 2 documents on average: no bucket can hold the footer more than 6 times.
     settings = DedupConfig(line=LineDedupConfig(bucket_docs=2))
-    result = run(docs, [LineDedup(settings, annotate=False)], tmp_path)
+    result = run(docs, tmp_path, [DOCUMENT], settings)
     assert all(footer in row["text"] and row["kept"] for row in result.values())
 
 
 def test_keeper_is_the_same_with_one_and_two_workers(planted, tmp_path) -> None:
     docs, _ = planted
-    stages = [ExactDedup(SETTINGS, annotate=False), MinHashDedup(SETTINGS, annotate=False)]
-    one = run(docs, stages, tmp_path / "one")
-    two = run(docs, stages, tmp_path / "two", workers=2)
+    one = run(docs, tmp_path / "one")
+    two = run(docs, tmp_path / "two", workers=2)
     assert one == two
     assert sum(not row["kept"] for row in one.values()) >= 3
 
@@ -244,3 +276,45 @@ def test_hot_bucket_links_linearly(tmp_path) -> None:
         _ = edges | beam.Map(json.dumps) | beam.io.WriteToText(str(tmp_path / "edges"))
     edges = [json.loads(line) for path in tmp_path.glob("edges*") for line in path.open()]
     assert len(edges) == 1999 and {keeper for _, keeper in edges} == {"n0000"}
+
+
+def test_join_one_spills_a_hot_key_and_spreads_it(tmp_path, monkeypatch) -> None:
+    import pipeline.beam.joins as joins
+
+    monkeypatch.setattr(joins, "SPILL_ITEMS", 50)  # items beyond 50 per group wait on disk
+    items = [("hot", i) for i in range(3000)] + [("cold", -1), ("none", -2)]
+    with beam.Pipeline(runner="FnApiRunner") as p:
+        values = p | "Values" >> beam.Create([("hot", "H"), ("cold", "C"), ("unused", "U")])
+        for spread in (1, 7):
+            joined = p | f"Items{spread}" >> beam.Create(items) | f"Join{spread}" >> JoinOne(values, spread)
+            _ = (
+                joined
+                | f"Json{spread}" >> beam.Map(json.dumps)
+                | f"Write{spread}" >> beam.io.WriteToText(str(tmp_path / f"joined{spread}"))
+            )
+    for spread in (1, 7):
+        rows = [json.loads(line) for path in tmp_path.glob(f"joined{spread}*") for line in path.open()]
+        assert sorted(rows) == sorted([[i, "H"] for i in range(3000)] + [[-1, "C"], [-2, None]])
+
+
+def test_minhash_verification_decides_on_both_sides_of_the_threshold(tmp_path) -> None:
+    """Pairs planted just above and just below Jaccard 0.8: candidates both, verified only above."""
+    rng = random.Random(21)
+    base = prose(rng, 400)
+    words = base.split(" ")
+    docs, truth = [doc("base", base, day=9)], {}
+    for k in range(40):
+        edits = set(rng.sample(range(len(words)), 6 + k % 8))  # 6-13 edited words of ~400
+        copy = " ".join(rng.choice(WORDS[:40]) if i in edits else w for i, w in enumerate(words))
+        docs.append(doc(f"c{k:02d}", copy, day=1))
+        truth[f"c{k:02d}"] = jaccard(base, copy)
+    near = [s for s in truth.values() if 0.77 <= s <= 0.83]
+    assert sum(s >= 0.8 for s in near) >= 3 and sum(s < 0.8 for s in near) >= 3, sorted(truth.values())
+    # 60 bands of 4 rows make every pair above 0.6 a candidate: the verification decides
+    settings = DedupConfig(minhash=MinHashDedupConfig(bands=60, rows=4, num_perm=256))
+    result = run(docs, tmp_path, [MINHASH], settings)
+    assert result["base"]["kept"]
+    for name, similarity in truth.items():  # documents this short are compared exactly
+        assert result[name]["kept"] == (similarity < 0.8), (name, similarity)
+        if not result[name]["kept"]:
+            assert result[name]["signals"]["dedup_minhash.similarity"] == pytest.approx(similarity, abs=1e-3)

@@ -13,9 +13,16 @@ from pipeline.dedup.keys import (
     priority,
     remove_lines,
     stable_hash,
-    text_digest,
+    text_key,
 )
-from pipeline.dedup.minhash import Signer, band_layout, shingles, similarity
+from pipeline.dedup.minhash import (
+    SKETCH_SIZE,
+    Signer,
+    band_layout,
+    shingles,
+    signature_similarity,
+    sketch_similarity,
+)
 from schemas.config import MinHashDedupConfig, UrlDedupConfig
 from schemas.document import Document
 
@@ -69,8 +76,8 @@ def test_urls_without_host_are_not_grouped() -> None:
 
 def test_text_normalization_ignores_case_punctuation_digits_and_accents() -> None:
     assert normalize_text("Café  au-lait, 2 cups!") == normalize_text("cafe au lait 7 CUPS")
-    assert text_digest("Hello,   World.") == text_digest("hello world")
-    assert text_digest("hello world") != text_digest("hello there world")
+    assert text_key("Hello,   World.") == text_key("hello world") < 2**63
+    assert text_key("hello world") != text_key("hello there world")
 
 
 def test_priority_prefers_newest_then_quality_then_smallest_id() -> None:
@@ -102,29 +109,49 @@ def test_remove_lines_counts_removed_lines_and_characters() -> None:
 
 def test_shingles_are_word_5_grams_of_normalized_text() -> None:
     grams = shingles("One two, THREE four five six", 5)
-    assert grams == [b"one two three four five", b"two three four five six"]
-    assert shingles("too short", 5) == [b"too short"]
-    assert shingles("  ... ", 5) == []
+    assert grams == {"one two three four five", "two three four five six"}
+    assert shingles("too short", 5) == {"too short"}
+    assert shingles("  ... ", 5) == set()
 
 
 def test_band_layout_default_and_derived() -> None:
     assert band_layout(MinHashDedupConfig()) == (14, 8)
     bands, rows = band_layout(MinHashDedupConfig(num_perm=128, bands=None, rows=None, threshold=0.8))
     assert bands * rows <= 128 and rows > 1
-    with pytest.raises(ValueError):
-        # built unvalidated: the config rejects this layout too, band_layout must not trust its input
-        band_layout(MinHashDedupConfig.model_construct(num_perm=64, bands=14, rows=8))
+    with pytest.raises(ValueError, match="must not exceed num_perm"):
+        MinHashDedupConfig(num_perm=64, bands=14, rows=8)
 
 
-def test_signature_estimates_jaccard() -> None:
+def exact_jaccard(a: str, b: str) -> float:
+    x, y = shingles(a, 5), shingles(b, 5)
+    return len(x & y) / len(x | y)
+
+
+def test_signature_estimates_and_sketch_measures_jaccard() -> None:
     signer = Signer(MinHashDedupConfig())
     rng = random.Random(7)
     words = ["".join(rng.choices(string.ascii_lowercase, k=6)) for _ in range(400)]
     a = " ".join(words[:300])
     b = " ".join(words[30:330])
-    exact = len(set(shingles(a, 5)) & set(shingles(b, 5))) / len(set(shingles(a, 5)) | set(shingles(b, 5)))
+    exact = exact_jaccard(a, b)
     assert exact == pytest.approx(266 / 326)  # 296-shingle sets sharing 266
-    assert abs(similarity(signer.signature(a), signer.signature(b)) - exact) < 0.1
-    assert signer.signature(a) == Signer(MinHashDedupConfig()).signature(a)
-    assert len(signer.band_keys(signer.signature(a))) == 14
-    assert signer.signature("!!!") is None
+    sa, sb = signer.sketches(a), signer.sketches(b)
+    assert abs(signature_similarity(sa.signature, sb.signature) - exact) < 0.1
+    assert sa.complete and sketch_similarity(sa, sb) == pytest.approx(exact)  # short: compared exactly
+    assert sa == Signer(MinHashDedupConfig()).sketches(a)  # the same on every worker
+    keys = signer.band_keys(sa.signature)
+    assert len(keys) == 14 and all(0 <= k < 2**63 for k in keys)
+    assert signer.sketches("!!!") is None
+
+
+def test_sketch_of_long_documents_decides_within_two_hundredths() -> None:
+    signer = Signer(MinHashDedupConfig())
+    rng = random.Random(8)
+    vocabulary = ["".join(rng.choices(string.ascii_lowercase, k=5)) for _ in range(3000)]
+    words = [rng.choice(vocabulary) for _ in range(12_000)]
+    for rate in (0.02, 0.04, 0.06):
+        edited = [rng.choice(vocabulary) if rng.random() < rate else w for w in words]
+        a, b = " ".join(words), " ".join(edited)
+        sa, sb = signer.sketches(a), signer.sketches(b)
+        assert not sa.complete and len(sa.sketch) == 4 * SKETCH_SIZE  # only the bottom-k is kept
+        assert sketch_similarity(sa, sb) == pytest.approx(exact_jaccard(a, b), abs=0.02)

@@ -39,8 +39,9 @@ def test_jsonl_split_into_ranges_reads_each_line_once(tmp_path):
     # a tiny split size (the smallest allowed) cuts lines at arbitrary bytes
     assert len(tasks) == -(-len(data) // 2**16)
     docs = _read_all(str(path), len(data), cfg)
-    assert [d.id for d in docs] == [obj["id"] for obj in LINES]
+    assert [d.source_id for d in docs] == [obj["id"] for obj in LINES]
     assert [d.text for d in docs] == [obj["text"] for obj in LINES]
+    assert len({d.id for d in docs}) == len(LINES)  # ids hash file and offset: unique by construction
 
 
 def test_jsonl_split_boundary_on_line_start(tmp_path):
@@ -62,7 +63,7 @@ def test_compressed_jsonl_and_field_names(tmp_path):
         path = tmp_path / name
         path.write_bytes(blob)
         (doc,) = _read_all(str(path), len(blob), cfg)
-        assert (doc.id, doc.text, doc.url) == ("7", "Seven is a number.", "https://seven.example")
+        assert (doc.source_id, doc.text, doc.url) == ("7", "Seven is a number.", "https://seven.example")
 
 
 def test_broken_jsonl_lines_become_errors_with_reasons(tmp_path):
@@ -106,7 +107,7 @@ def test_parquet_row_groups_are_separate_tasks(tmp_path):
     tasks = plan_tasks(str(path), path.stat().st_size, cfg)
     assert tasks == [ReadTask(str(path), "parquet", g, g + 1) for g in range(8)]
     docs = _read_all(str(path), path.stat().st_size, cfg)
-    assert [d.id for d in docs] == [obj["id"] for obj in LINES]
+    assert [d.source_id for d in docs] == [obj["id"] for obj in LINES]
 
 
 def test_parquet_without_text_column_reports_every_row(tmp_path):

@@ -1,50 +1,49 @@
-"""Graph steps of near-duplicate clustering as Beam transforms: bucket linking and connected components.
+"""Connected components of the near-duplicate graph as Beam transforms (Kiveris et al. 2014).
 
 Nodes are any totally ordered, deterministically encodable values (here keeper-priority tuples), so the
-minimum of a component is its keeper. No step holds more than one group's iterator at a time, and
-every group is read in at most two streaming passes, so a hot key costs time, never memory.
+minimum of a component is its keeper. Each star step reads a node's group once: its neighbours wait on
+local disk past a bounded number while the minimum is found, so a hub with a million neighbours costs
+time, never memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
+from pipeline.beam.joins import SPILL_ITEMS, SpillBuffer
+
 CHANGED = "changed"
 
 
-class LinkToBest(beam.PTransform):
-    """(key, node) -> (node, smallest node of its key) for every node that is not the smallest.
-
-    Linking each member to its group's minimum (a star) instead of to every other member keeps the
-    fan-out of a hot key linear: a bucket of a million pages gives a million edges, not 10^12.
-    """
-
-    def expand(self, members):
-        def link(_key, nodes: Iterable[Any]) -> Iterator[tuple[Any, Any]]:
-            best = min(nodes)
-            for node in nodes:
-                if node != best:
-                    yield node, best
-
-        return members | "Group" >> beam.GroupByKey() | "Link" >> beam.FlatMapTuple(link)
+def _neighbours(node, group) -> tuple[Any, SpillBuffer]:
+    """One pass over a node's group: the smallest of the node and its neighbours, and the distinct
+    neighbours (duplicates past the in-memory part are tolerated: they only repeat an output)."""
+    smallest, seen, waiting = node, set(), SpillBuffer()
+    for other in group:
+        if other in seen:
+            continue
+        if len(seen) < SPILL_ITEMS:
+            seen.add(other)
+        smallest = min(smallest, other)
+        waiting.add(other)
+    return smallest, waiting
 
 
 class _LargeStar(beam.DoFn):
-    """Kiveris et al. (2014) large-star: every larger neighbour of u moves to min(N(u) + u)."""
+    """Large-star: every larger neighbour v of u moves to m = min(N(u) + u)."""
 
     def __init__(self, round_no: int):
         self.changed = Metrics.counter("dedup_minhash", f"cc_changed_round_{round_no:02d}")
 
     def process(self, element):
-        node, neighbours = element
-        smallest = min(min(neighbours), node)
+        node, group = element
+        smallest, neighbours = _neighbours(node, group)
         moved = False
-        for other in neighbours:
+        for other in neighbours.drain():
             if other > node:
                 yield other, smallest
                 moved = moved or smallest != node
@@ -54,17 +53,17 @@ class _LargeStar(beam.DoFn):
 
 
 class _SmallStar(beam.DoFn):
-    """Kiveris et al. (2014) small-star: u and its smaller neighbours all attach to the smallest of them."""
+    """Small-star: u and its smaller neighbours all attach to the smallest of them."""
 
     def __init__(self, round_no: int):
         self.changed = Metrics.counter("dedup_minhash", f"cc_changed_round_{round_no:02d}")
 
     def process(self, element):
-        node, smaller = element
-        smallest = min(smaller)
+        node, group = element
+        smallest, smaller = _neighbours(node, group)
         yield node, smallest
         moved = False
-        for other in smaller:
+        for other in smaller.drain():
             if other != smallest:
                 moved = True
                 yield other, smallest
@@ -118,9 +117,7 @@ class ConnectedComponents(beam.PTransform):
                 | f"LargeStar{r}" >> _star(_LargeStar(r))
             )
             small = (
-                large.edges
-                | f"ByLarger{r}" >> beam.GroupByKey()
-                | f"SmallStar{r}" >> _star(_SmallStar(r))
+                large.edges | f"ByLarger{r}" >> beam.GroupByKey() | f"SmallStar{r}" >> _star(_SmallStar(r))
             )
             current = small.edges
             changed = [large[CHANGED], small[CHANGED]]

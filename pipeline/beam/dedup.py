@@ -1,202 +1,262 @@
 """De-duplication as Beam transforms (Llama 3 section 3.1.1): URL, exact document, line, MinHash.
 
-Each transform takes a PCollection of Document and returns (kept, rejected). Removed documents carry
-`dup_cluster` = the keeper's id and the rule "dedup_<kind>.duplicate"; in annotate mode they stay in
-`kept` with the same marks. Global steps are GroupByKey / Combine / side inputs over small keyed
-records, and each document is shuffled once, to meet its verdict by id.
+Verdicts are computed on slim keyed records (63-bit keys, keeper-priority nodes, line hashes, sketches),
+never on documents; full documents cross the shuffle once per transform, to meet their verdicts by id.
+Every grouping reads its group once in bounded memory, and hot keys of LSH buckets and boilerplate
+lines are spread over sub-keys (`pipeline.beam.joins`). Removed documents carry `dup_cluster` = the
+keeper's id, "<stage>.similarity" and the rule "<stage>.duplicate"; in annotate mode they stay in `kept`
+with the same marks.
+
+- `DocumentDedup`: URL dedup (decided on every extracted document), exact dedup among the URL survivors,
+  then ccNet line dedup among the exact survivors; one join applies all three.
+- `MinHashDedup`: LSH candidates -> verified on the Jaccard similarity of the shingle sets -> connected
+  components -> each member is removed only if it is itself similar to its component's keeper, so no
+  cluster is lost through a chain of pairs that are each similar.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from typing import Any
 
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from pipeline.beam.components import ConnectedComponents, LinkToBest
-from pipeline.dedup.keys import line_hashes, normalize_url, priority, remove_lines, text_digest
-from pipeline.dedup.minhash import Signer, similarity
+from pipeline.beam.components import ConnectedComponents
+from pipeline.beam.joins import LINK_SPREAD, JoinOne, LinkToBest
+from pipeline.dedup.keys import line_hashes, line_key, priority, remove_lines, text_key, url_key
+from pipeline.dedup.minhash import Signer, sketch_similarity
 from schemas.config import DedupConfig
-from schemas.document import Document
+from schemas.document import Document, ErrorRecord
 from schemas.hashing import stable_hash
 
-REJECTED = "rejected"
+REJECTED, ERRORS = "rejected", "errors"
+URL, EXACT, LINE, MINHASH = "dedup_url", "dedup_exact", "dedup_line", "dedup_minhash"
 
 
-class _Route(beam.DoFn):
-    """Sends documents that failed a rule of `stage` to the rejected output, unless annotating."""
+def _error(doc: Document, stage: str, exc: Exception) -> ErrorRecord:
+    reason = f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+    return ErrorRecord.of(doc.source, stage, reason, id=doc.id)
 
-    def __init__(self, stage: str, annotate: bool):
-        self.stage, self.annotate = stage, annotate
-        self.rejected = Metrics.counter(stage, "rejected")
+
+def url_members(doc: Document, settings: DedupConfig):
+    """(URL key, keeper-priority node) of an extracted document with a URL: what URL dedup groups."""
+    key = url_key(doc.url, settings.url) if doc.url and settings.url.enabled else None
+    if key is not None:
+        yield key, priority(doc, settings.quality_signal)
+
+
+class _TextKeys(beam.DoFn):
+    """(id, doc) for the join, and (id, (node, text key, line hashes)) for the verdicts."""
+
+    def __init__(self, settings: DedupConfig):
+        self.settings = settings
 
     def process(self, doc: Document):
-        failed = any(reason.startswith(self.stage + ".") for reason in doc.rejected_by)
+        try:
+            node = priority(doc, self.settings.quality_signal)
+            hashes = (
+                sorted({h for h in line_hashes(doc.text) if h is not None})
+                if self.settings.line.enabled
+                else []
+            )
+            record = (node, text_key(doc.text), hashes)
+        except Exception as exc:  # the document is at fault: it leaves with its reason
+            yield pvalue.TaggedOutput(ERRORS, _error(doc, "dedup_exact", exc))
+            return
+        yield doc.id, doc
+        yield pvalue.TaggedOutput("text", (doc.id, record))
+
+
+def _unless_marked(_id, grouped):
+    """Per id: the text record, unless a verdict marked the document as a duplicate already."""
+    records, marks = [], False
+    for tag, value in grouped:
+        if tag == "mark":
+            marks = True
+        else:
+            records.append(value)
+    if not marks:
+        yield from records
+
+
+def _survivors(records, marked, label: str):
+    """Text records of documents without a verdict in `marked` ((id, anything))."""
+    return (
+        (
+            records | f"{label}Records" >> beam.MapTuple(lambda i, r: (i, ("record", (i, r)))),
+            marked | f"{label}Marks" >> beam.MapTuple(lambda i, _: (i, ("mark", None))),
+        )
+        | f"{label}Parts" >> beam.Flatten()
+        | f"{label}ById" >> beam.GroupByKey()  # one record and at most a few marks per id
+        | f"{label}Survivors" >> beam.FlatMapTuple(_unless_marked)
+    )
+
+
+def _duplicates(members, stage: str):
+    """(key, node) -> (duplicate id, (stage, keeper id, 1.0)) for every node that is not its key's best."""
+    return (
+        members
+        | f"{stage}Best" >> LinkToBest()
+        | f"{stage}Verdicts" >> beam.MapTuple(lambda dup, keeper: (dup[-1], (stage, keeper[-1], 1.0)))
+    )
+
+
+class _Apply(beam.DoFn):
+    """Applies the verdicts of one document and routes it: kept, or rejected by its first dedup rule."""
+
+    def __init__(self, settings: DedupConfig, stages: tuple[str, ...], annotate: bool):
+        self.settings, self.stages, self.annotate = settings, stages, annotate
+        self.rejected = {stage: Metrics.counter(stage, "rejected") for stage in stages}
+
+    def process(self, element):
+        _id, grouped = element
+        doc, verdicts = None, []
+        for tag, value in grouped:
+            if tag == "doc":
+                doc = value
+            else:
+                verdicts.append(value)
+        if doc is None:  # a verdict for a document an earlier step already let go
+            return
+        try:
+            self._apply(doc, sorted(verdicts, key=lambda v: (self.stages.index(v[0]), repr(v[1:]))))
+        except Exception as exc:  # the document is at fault: it leaves with its reason
+            yield pvalue.TaggedOutput(ERRORS, _error(doc, self.stages[-1], exc))
+            return
+        failed = [r for r in doc.rejected_by if r.split(".", 1)[0] in self.stages]
         if failed:
-            self.rejected.inc()
+            self.rejected[failed[0].split(".", 1)[0]].inc()
         if failed and not self.annotate:
             yield pvalue.TaggedOutput(REJECTED, doc)
         else:
             yield doc
 
-
-def _route(docs, stage: str, annotate: bool):
-    out = docs | "Route" >> beam.ParDo(_Route(stage, annotate)).with_outputs(REJECTED, main="kept")
-    return out.kept, out[REJECTED]
-
-
-def _join_by_id(docs, verdicts) -> beam.PCollection:
-    """(doc, [verdicts for its id]) for every document; ids are unique, so groups stay tiny."""
-
-    def pair(_id, grouped):
-        verdict_list = sorted(grouped["verdicts"])
-        for doc in grouped["docs"]:
-            yield doc, verdict_list
-
-    return (
-        {"docs": docs | "DocsById" >> beam.Map(lambda d: (d.id, d)), "verdicts": verdicts}
-        | "JoinById" >> beam.CoGroupByKey()
-        | "Pair" >> beam.FlatMapTuple(pair)
-    )
-
-
-def _mark_duplicate(stage: str):
-    """Applies (keeper id, similarity) verdicts: the duplicate's cluster, similarity and rule."""
-
-    def mark(doc: Document, verdicts: list[tuple[str, float]]) -> Document:
-        if verdicts:
-            keeper, score = verdicts[0]
-            doc.dup_cluster = keeper
-            doc.signals[f"{stage}.similarity"] = score
-            doc.rejected_by.append(f"{stage}.duplicate")
-        return doc
-
-    return mark
-
-
-def _disabled(docs):
-    return docs, docs.pipeline | "NoneRejected" >> beam.Create([])
-
-
-class KeyedDedup(beam.PTransform):
-    """Keeps the best document of every key (by keeper priority) and marks the others as duplicates."""
-
-    stage = ""
-
-    def __init__(self, settings: DedupConfig, annotate: bool):
-        super().__init__()
-        self.settings, self.annotate = settings, annotate
-
-    def key(self, doc: Document) -> str | None:
-        raise NotImplementedError
-
-    def enabled(self) -> bool:
-        raise NotImplementedError
-
-    def expand(self, docs):
-        if not self.enabled():
-            return _disabled(docs)
-        quality, key_of = self.settings.quality_signal, self.key
-
-        def keyed(doc: Document):
-            key = key_of(doc)
-            if key is not None:
-                yield key, priority(doc, quality)
-
-        verdicts = (
-            docs
-            | "Keys" >> beam.FlatMap(keyed)
-            | "LinkToBest" >> LinkToBest()
-            | "Verdicts" >> beam.MapTuple(lambda dup, keeper: (dup[-1], (keeper[-1], 1.0)))
-        )
-        marked = _join_by_id(docs, verdicts) | "Mark" >> beam.MapTuple(_mark_duplicate(self.stage))
-        return _route(marked, self.stage, self.annotate)
-
-
-class UrlDedup(KeyedDedup):
-    """One document per normalized URL: the newest fetch (Llama 3 keeps the most recent crawl)."""
-
-    stage = "dedup_url"
-
-    def enabled(self) -> bool:
-        return self.settings.url.enabled
-
-    def key(self, doc: Document) -> str | None:
-        return normalize_url(doc.url, self.settings.url) if doc.url else None
-
-
-class ExactDedup(KeyedDedup):
-    """One document per normalized text."""
-
-    stage = "dedup_exact"
-
-    def enabled(self) -> bool:
-        return self.settings.exact.enabled
-
-    def key(self, doc: Document) -> str | None:
-        return text_digest(doc.text)
-
-
-class LineDedup(beam.PTransform):
-    """ccNet / Llama 3 line dedup: lines in more than N documents of a hash bucket leave every document.
-
-    Buckets hold `bucket_docs` documents on average (Llama 3: 30M), assigned by a hash of the id; the
-    count of documents comes in as a side input, so the bucket count follows the corpus size.
-    """
-
-    stage = "dedup_line"
-
-    def __init__(self, settings: DedupConfig, annotate: bool):
-        super().__init__()
-        self.line, self.annotate = settings.line, annotate
-
-    def expand(self, docs):
-        if not self.line.enabled:
-            return _disabled(docs)
-        line = self.line
-
-        def line_keys(doc: Document, total: int):
-            buckets = max(1, math.ceil(total / line.bucket_docs))
-            bucket = stable_hash(doc.id) % buckets
-            for h in sorted({h for h in line_hashes(doc.text) if h is not None}):
-                yield (bucket, h), doc.id
-
-        def frequent(key, doc_ids: Iterable[str]):
-            # Stop counting at the threshold: a boilerplate line in millions of pages costs one pass.
-            seen = 0
-            for _ in doc_ids:
-                seen += 1
-                if seen > line.max_occurrences:
-                    break
-            if seen > line.max_occurrences:
-                for doc_id in doc_ids:
-                    yield doc_id, key[1]
-
-        def strip(doc: Document, hashes: list[int]) -> Document:
-            removal = remove_lines(doc.text, frozenset(hashes))
+    def _apply(self, doc: Document, verdicts: list[tuple]) -> None:
+        frequent = []
+        for stage, *rest in verdicts:
+            if stage == LINE:
+                frequent.append(rest[0])
+            elif stage == MINHASH and rest[0] is None:  # a keeper: its cluster's size
+                doc.signals[f"{MINHASH}.cluster_size"] = float(rest[1])
+            else:
+                keeper, similarity = rest
+                doc.dup_cluster = keeper
+                doc.signals[f"{stage}.similarity"] = similarity
+                doc.rejected_by.append(f"{stage}.duplicate")
+        if LINE in self.stages and not any(
+            r.startswith(("dedup_url.", "dedup_exact.")) for r in doc.rejected_by
+        ):
+            removal = remove_lines(doc.text, frozenset(frequent))
             doc.text = removal.text
             doc.signals["dedup_line.lines_removed"] = float(removal.lines_removed)
             doc.signals["dedup_line.chars_removed"] = float(removal.chars_removed)
             doc.signals["dedup_line.removed_share"] = removal.removed_share
-            if removal.removed_share > line.max_removed_share:
+            if removal.removed_share > self.settings.line.max_removed_share:
                 doc.rejected_by.append("dedup_line.removed_share")
-            return doc
 
-        total = docs | "CountDocs" >> beam.combiners.Count.Globally()
-        lines = (
-            docs
-            | "LineKeys" >> beam.FlatMap(line_keys, total=pvalue.AsSingleton(total))
-            | "ByLine" >> beam.GroupByKey()
-            | "Frequent" >> beam.FlatMapTuple(frequent)
+
+def _apply_verdicts(
+    docs, verdicts, settings: DedupConfig, stages: tuple[str, ...], annotate: bool, label: str
+):
+    """The one shuffle of full documents: each meets its verdicts by id. Returns (kept, rejected, errors)."""
+    out = (
+        (
+            docs | f"{label}Docs" >> beam.MapTuple(lambda i, d: (i, ("doc", d))),
+            verdicts | f"{label}Verdicts" >> beam.MapTuple(lambda i, v: (i, ("verdict", v))),
         )
-        stripped = _join_by_id(docs, lines) | "Strip" >> beam.MapTuple(strip)
-        return _route(stripped, self.stage, self.annotate)
+        | f"{label}Parts" >> beam.Flatten()
+        | f"{label}ById" >> beam.GroupByKey()  # one document and its few verdicts
+        | f"{label}Apply"
+        >> beam.ParDo(_Apply(settings, stages, annotate)).with_outputs(REJECTED, ERRORS, main="kept")
+    )
+    return out.kept, out[REJECTED], out[ERRORS]
+
+
+class DocumentDedup(beam.PTransform):
+    """URL, exact and line dedup of the documents after language id: returns (kept, rejected, errors).
+
+    `url_members` are the (URL key, node) records of every extracted document (`url_members()`), so a
+    page's newest fetch wins even if an older fetch is the one that reaches this point. Line dedup counts
+    a line once per document, in buckets of `bucket_docs` documents (by id hash), among the documents
+    that are not URL or exact duplicates; lines seen in more than `max_occurrences` documents of a bucket
+    leave every document.
+    """
+
+    def __init__(self, url_members, settings: DedupConfig, annotate: bool):
+        super().__init__()
+        self.url_members, self.settings, self.annotate = url_members, settings, annotate
+
+    def stages(self) -> tuple[str, ...]:
+        s = self.settings
+        enabled = ((URL, s.url.enabled), (EXACT, s.exact.enabled), (LINE, s.line.enabled))
+        return tuple(name for name, on in enabled if on)
+
+    def expand(self, docs):
+        settings, stages = self.settings, self.stages()
+        keyed = docs | "TextKeys" >> beam.ParDo(_TextKeys(settings)).with_output_types(
+            tuple[Any, Any]
+        ).with_outputs("text", ERRORS, main="docs")
+        records = keyed.text
+        verdicts = []
+        if URL in stages:
+            url = _duplicates(self.url_members, URL)
+            verdicts.append(url)
+            records = _survivors(records, url, "NotUrlDuplicate")
+        if EXACT in stages:
+            exact = _duplicates(records | "ExactKeys" >> beam.MapTuple(lambda i, r: (r[1], r[0])), EXACT)
+            verdicts.append(exact)
+            records = _survivors(records, exact, "NotExactDuplicate")
+        if LINE in stages:
+            verdicts.append(records | "Lines" >> _FrequentLines(settings.line))
+        if not verdicts:
+            return (
+                keyed.docs | "Unkeyed" >> beam.Values(),
+                docs.pipeline | "NoneRejected" >> beam.Create([]),
+                keyed[ERRORS],
+            )
+        all_verdicts = verdicts | "AllVerdicts" >> beam.Flatten()
+        kept, rejected, errors = _apply_verdicts(
+            keyed.docs, all_verdicts, settings, stages, self.annotate, "Join"
+        )
+        return kept, rejected, (keyed[ERRORS], errors) | "DedupErrors" >> beam.Flatten()
+
+
+class _FrequentLines(beam.PTransform):
+    """Text records -> (id, (dedup_line, line hash)) for each of its lines that is frequent in its bucket."""
+
+    def __init__(self, line):
+        super().__init__()
+        self.line = line
+
+    def expand(self, records):
+        line = self.line
+        total = records | "CountDocs" >> beam.combiners.Count.Globally()
+
+        def members(doc_id, record, total=None):
+            bucket = stable_hash(doc_id) % max(1, math.ceil(total / line.bucket_docs))
+            for h in record[2]:
+                yield line_key(bucket, h), (doc_id, h)
+
+        keyed = records | "LineMembers" >> beam.FlatMapTuple(members, total=pvalue.AsSingleton(total))
+        frequent = (
+            keyed
+            | "LineCounts" >> beam.combiners.Count.PerKey()  # lifted: a line in 100M pages costs one count
+            | "Frequent" >> beam.Filter(lambda kv: kv[1] > line.max_occurrences)
+        )
+        return (
+            keyed
+            | "ToFrequent" >> JoinOne(frequent, LINK_SPREAD)
+            | "FrequentOnly"
+            >> beam.FlatMapTuple(
+                lambda member, count: [(member[0], (LINE, member[1]))] if count is not None else []
+            )
+        )
 
 
 class _Sign(beam.DoFn):
-    """(priority node, signature) per document with words; the signer is built once per worker."""
+    """Per document: (id, doc) for the join, LSH band members and (id, sketches) for verification."""
 
     def __init__(self, settings: DedupConfig):
         self.settings = settings
@@ -205,85 +265,64 @@ class _Sign(beam.DoFn):
         self.signer = Signer(self.settings.minhash)
 
     def process(self, doc: Document):
-        signature = self.signer.signature(doc.text)
-        if signature is not None:
-            yield priority(doc, self.settings.quality_signal), signature
+        try:
+            sketches = self.signer.sketches(doc.text)
+            node = priority(doc, self.settings.quality_signal)
+            bands = self.signer.band_keys(sketches.signature) if sketches else []
+        except Exception as exc:  # the document is at fault: it leaves with its reason
+            yield pvalue.TaggedOutput(ERRORS, _error(doc, MINHASH, exc))
+            return
+        yield doc.id, doc
+        if sketches is not None:
+            yield pvalue.TaggedOutput("sketch", (doc.id, sketches))
+            for key in bands:
+                yield pvalue.TaggedOutput("bands", (key, node))
 
 
-class _Bands(beam.DoFn):
-    """(band key, node) for each LSH band of a signature: documents sharing a key are candidates."""
+class SketchSimilarity(beam.PTransform):
+    """(a, b) node pairs -> (a, b, Jaccard of their shingle sets), each sketch fetched where it is needed."""
 
-    def __init__(self, settings: DedupConfig):
-        self.settings = settings
-
-    def setup(self):
-        self.signer = Signer(self.settings.minhash)
-
-    def process(self, element):
-        node, signature = element
-        for key in self.signer.band_keys(signature):
-            yield key, node
-
-
-def _signature_of(group: Iterable[tuple[str, object]]) -> bytes:
-    return next(value for kind, value in group if kind == "signature")
-
-
-def _attach_first(_doc_id, group):
-    """Group of a's id: (a, b) -> (a, b, a's signature)."""
-    signature = _signature_of(group)
-    for kind, value in group:
-        if kind == "pair":
-            yield value + (signature,)
-
-
-def _compare_second(_doc_id, group):
-    """Group of b's id: (a, b, a's signature) -> (a, b, estimated Jaccard)."""
-    signature = _signature_of(group)
-    for kind, value in group:
-        if kind == "pair":
-            first, second, first_signature = value
-            yield first, second, similarity(first_signature, signature)
-
-
-class PairSimilarity(beam.PTransform):
-    """(a, b) node pairs -> (a, b, estimated Jaccard of their signatures).
-
-    Each pair visits the group of a's id, then of b's id, where that document's signature waits:
-    signatures are never broadcast, and a node in a million pairs streams through its group.
-    """
-
-    def __init__(self, signatures):
+    def __init__(self, sketches):
         super().__init__()
-        self.signatures = signatures
+        self.sketches = sketches
 
     def expand(self, pairs):
-        tagged = self.signatures | "TagSignatures" >> beam.MapTuple(
-            lambda node, sig: (node[-1], ("signature", sig))
-        )
-        first = (
-            (tagged, pairs | "ByFirst" >> beam.MapTuple(lambda a, b: (a[-1], ("pair", (a, b)))))
-            | "FirstParts" >> beam.Flatten()
-            | "GroupFirst" >> beam.GroupByKey()
-            | "AttachFirst" >> beam.FlatMapTuple(_attach_first)
-        )
         return (
-            (tagged, first | "BySecond" >> beam.Map(lambda abs_: (abs_[1][-1], ("pair", abs_))))
-            | "SecondParts" >> beam.Flatten()
-            | "GroupSecond" >> beam.GroupByKey()
-            | "Compare" >> beam.FlatMapTuple(_compare_second)
+            pairs
+            | "ByFirst" >> beam.Map(lambda ab: (ab[0][-1], ab))
+            | "FirstSketch" >> JoinOne(self.sketches)
+            | "BySecond" >> beam.MapTuple(lambda ab, sa: (ab[1][-1], (ab, sa)))
+            | "SecondSketch" >> JoinOne(self.sketches)
+            | "Compare" >> beam.MapTuple(lambda ab_sa, sb: (*ab_sa[0], sketch_similarity(ab_sa[1], sb)))
         )
+
+
+class _KeeperVerdict(beam.DoFn):
+    """A member similar to its keeper is removed; one that only a chain of similar pairs links to the
+    keeper stays (counted: what transitive clustering would have removed)."""
+
+    def __init__(self, threshold: float):
+        self.threshold = threshold
+        self.chained = Metrics.counter(MINHASH, "kept_not_similar_to_keeper")
+
+    def process(self, element):
+        member, keeper, similarity = element
+        if similarity >= self.threshold:
+            yield member[-1], (MINHASH, keeper[-1], similarity)
+            yield pvalue.TaggedOutput("removed", (keeper[-1], 1))
+        else:
+            self.chained.inc()
+            yield pvalue.TaggedOutput("chained", 1)
 
 
 class MinHashDedup(beam.PTransform):
-    """Near-duplicate removal: MinHash LSH buckets -> star edges -> connected components -> keepers.
+    """Near-duplicate removal: returns (kept, rejected, errors, stats), stats being ("<name>", count)
+    pairs for the manifest (candidate pairs, verified pairs, chained members kept, unconverged nodes).
 
-    The component minimum in keeper-priority order is the keeper; every other member is removed with
-    its estimated Jaccard similarity to the keeper, and the keeper records the cluster size. With
-    `verify`, candidate edges whose signatures agree on less than `threshold` are dropped first.
+    Candidate pairs share an LSH band (each member linked to its bucket's best node); a pair is verified
+    when the Jaccard similarity of its shingle sets (`sketch_similarity`) reaches `threshold`; verified
+    pairs form components whose minimum in keeper-priority order is the keeper.
     """
-
-    stage = "dedup_minhash"
 
     def __init__(self, settings: DedupConfig, annotate: bool):
         super().__init__()
@@ -291,47 +330,51 @@ class MinHashDedup(beam.PTransform):
 
     def expand(self, docs):
         minhash = self.settings.minhash
-        if not minhash.enabled:
-            return _disabled(docs)
-        signed = docs | "Sign" >> beam.ParDo(_Sign(self.settings))
-        edges = signed | "Bands" >> beam.ParDo(_Bands(self.settings)) | "LinkInBucket" >> LinkToBest()
-        if minhash.verify:
-            threshold = minhash.threshold
-            edges = (
-                edges
-                | "Verify" >> PairSimilarity(signed)
-                | "Verified" >> beam.Filter(lambda edge: edge[2] >= threshold)
-                | "Edges" >> beam.MapTuple(lambda a, b, _similarity: (a, b))
-            )
-        labels, changed = edges | "Components" >> ConnectedComponents(minhash.max_rounds)
-        _ = changed | "ReportConvergence" >> beam.Map(_report_unconverged)
-        members = (
+        signed = docs | "Sign" >> beam.ParDo(_Sign(self.settings)).with_output_types(
+            tuple[Any, Any]
+        ).with_outputs("sketch", "bands", ERRORS, main="docs")
+        candidates = signed.bands | "Candidates" >> LinkToBest() | "DistinctPairs" >> beam.Distinct()
+        # only documents with a candidate keep their sketch past this point
+        sketches = (
+            candidates
+            | "CandidateIds" >> beam.FlatMap(lambda ab: [ab[0][-1], ab[1][-1]])
+            | "DistinctIds" >> beam.Distinct()
+            | "ById" >> beam.Map(lambda doc_id: (doc_id, doc_id))
+            | "CandidateSketches" >> JoinOne(signed.sketch)
+        )
+        threshold = minhash.threshold
+        verified = (
+            candidates
+            | "Verify" >> SketchSimilarity(sketches)
+            | "Similar" >> beam.Filter(lambda abs_: abs_[2] >= threshold)
+        )
+        labels, unconverged = (
+            verified
+            | "Edges" >> beam.Map(lambda abs_: (abs_[0], abs_[1]))
+            | "Components" >> ConnectedComponents(minhash.max_rounds)
+        )
+        judged = (
             labels
-            | "KeeperSimilarity" >> PairSimilarity(signed)
-            | "MemberVerdicts" >> beam.Map(lambda e: (e[0][-1], ("member", e[1][-1], e[2])))
+            | "ToKeeper" >> SketchSimilarity(sketches)
+            | "KeeperVerdicts"
+            >> beam.ParDo(_KeeperVerdict(threshold))
+            .with_output_types(tuple[Any, Any])
+            .with_outputs("removed", "chained", main="dups")
         )
         sizes = (
-            labels
-            | "KeeperIds" >> beam.MapTuple(lambda node, root: root[-1])
-            | "ClusterSizes" >> beam.combiners.Count.PerElement()
-            | "KeeperVerdicts" >> beam.MapTuple(lambda root, n: (root, ("root", root, float(n + 1))))
+            judged.removed
+            | "ClusterSizes" >> beam.CombinePerKey(sum)
+            | "SizeVerdicts" >> beam.MapTuple(lambda keeper, n: (keeper, (MINHASH, None, n + 1)))
         )
-        verdicts = (members, sizes) | "Verdicts" >> beam.Flatten()
-        marked = _join_by_id(docs, verdicts) | "Mark" >> beam.MapTuple(_mark_cluster)
-        return _route(marked, self.stage, self.annotate)
-
-
-def _mark_cluster(doc: Document, verdicts: list[tuple[str, str, float]]) -> Document:
-    for role, keeper, value in verdicts:
-        doc.dup_cluster = keeper
-        if role == "root":
-            doc.signals["dedup_minhash.cluster_size"] = value
-        else:
-            doc.signals["dedup_minhash.similarity"] = value
-            doc.rejected_by.append("dedup_minhash.duplicate")
-    return doc
-
-
-def _report_unconverged(changed: int) -> None:
-    if changed:
-        Metrics.counter("dedup_minhash", "cc_unconverged_nodes").inc(changed)
+        verdicts = (judged.dups, sizes) | "AllVerdicts" >> beam.Flatten()
+        kept, rejected, errors = _apply_verdicts(
+            signed.docs, verdicts, self.settings, (MINHASH,), self.annotate, "Join"
+        )
+        stats = (
+            candidates | "CountCandidates" >> beam.Map(lambda _: ("dedup_minhash.candidate_pairs", 1)),
+            verified | "CountVerified" >> beam.Map(lambda _: ("dedup_minhash.verified_pairs", 1)),
+            judged.chained
+            | "CountChained" >> beam.Map(lambda _: ("dedup_minhash.kept_not_similar_to_keeper", 1)),
+            unconverged | "CountUnconverged" >> beam.Map(lambda n: ("dedup_minhash.unconverged_nodes", n)),
+        ) | "MinHashStats" >> beam.Flatten()
+        return kept, rejected, (signed[ERRORS], errors) | "MinHashErrors" >> beam.Flatten(), stats

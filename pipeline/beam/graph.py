@@ -1,8 +1,10 @@
-"""The Beam graph: read -> stages in DESIGN.md order -> shards, rejected, errors, manifest.
+"""The Beam graph: read -> stages in the order of docs/design.md -> shards, rejected, errors, manifest.
 
-Per-document stages are plain Python (`pipeline.stage.Stage`) run by `pipeline.beam.runner.run_stage`;
-the global steps (dedup, corpus values such as the KL reference) are Beam aggregations. Each step maps
-(kept) to (kept, rejected, errors), and every rejected or broken record is collected for the sinks.
+Per-document stages are plain Python (`pipeline.stage.Stage`) run by `pipeline.beam.runner.run_stage`
+and fused: no shuffle between them. Global steps are Beam aggregations over slim records: the two dedup
+transforms (each one shuffle of full documents, to meet their verdicts) and corpus values such as the KL
+reference (a combine over a hash sample). Every rejected document is redacted like the kept ones before
+it is written, and every broken record is collected for errors/.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ import apache_beam as beam
 
 from classifiers.domain import DomainRouter
 from classifiers.langid import LangId
-from pipeline.beam.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
+from pipeline.beam.dedup import DocumentDedup, MinHashDedup, url_members
 from pipeline.beam.manifest import WriteManifest
 from pipeline.beam.runner import run_stage
-from pipeline.beam.sinks import WriteShards
+from pipeline.beam.sinks import WriteShards, writable
 from pipeline.beam.sources import ReadDocuments
 from pipeline.extract.stage import ExtractStage
 from pipeline.pii.stage import PiiStage
@@ -31,8 +33,28 @@ def rejecting_stage(doc: Document) -> str:
     return doc.rejected_by[0].split(".", 1)[0]
 
 
-def _id_rank(doc: Document) -> int:
-    return stable_hash(doc.id)
+class _CorpusValue(beam.CombineFn):
+    """A stage's `CorpusBuilder` as a Beam combine: add, merge in any order, finalize once."""
+
+    def __init__(self, stage: Stage):
+        self.stage = stage
+
+    def create_accumulator(self) -> CorpusBuilder:
+        return self.stage.corpus_builder()
+
+    def add_input(self, builder: CorpusBuilder, doc: Document) -> CorpusBuilder:
+        return builder.add(doc)
+
+    def merge_accumulators(self, builders) -> CorpusBuilder:
+        first, *rest = builders
+        return first.merge(rest)
+
+    def extract_output(self, builder: CorpusBuilder):
+        return builder.finalize()
+
+
+def _in_sample(doc: Document, rate: float) -> bool:
+    return stable_hash(doc.id) < rate * 2**64
 
 
 class _Graph:
@@ -44,34 +66,35 @@ class _Graph:
         self.names: list[str] = []
         self.rejected: list = []
         self.errors: list = []
+        self.stats: list = []
 
     def stage(self, kept, stage: Stage):
         self.names.append(stage.name)
         builder = stage.corpus_builder()
-        side = None if builder is None else self.corpus_value(kept, stage.name, builder)
+        side = None if builder is None else self.corpus_value(kept, stage, builder.sample_docs)
         kept, rejected, errors = run_stage(kept, stage, self.annotate, side)
         self.rejected.append(rejected)
         self.errors.append(errors)
         return kept
 
-    def dedup(self, kept, transform):
-        self.names.append(transform.stage)
-        kept, rejected = kept | transform.stage >> transform
+    def dedup(self, kept, transform, names: tuple[str, ...], label: str):
+        self.names.extend(names)
+        kept, rejected, errors, *stats = kept | label >> transform
         self.rejected.append(rejected)
+        self.errors.append(errors)
+        self.stats.extend(stats)
         return kept
 
-    def corpus_value(self, kept, name: str, builder: CorpusBuilder):
-        """What `builder` accumulates over the `sample_docs` documents of greatest id hash."""
-
-        def build(sample: list[Document]):
-            for doc in sample:
-                builder.add(doc)
-            return builder.finalize()
-
+    def corpus_value(self, kept, stage: Stage, sample_docs: int):
+        """The stage's corpus value over a hash sample of about `sample_docs` documents: deterministic,
+        the same whatever the order documents arrive in, and never more than one accumulator a bundle."""
+        name = stage.name
+        count = kept | f"{name}Count" >> beam.combiners.Count.Globally()
+        rate = count | f"{name}Rate" >> beam.Map(lambda n: min(1.0, sample_docs / n) if n else 1.0)
         return beam.pvalue.AsSingleton(
             kept
-            | f"{name}Sample" >> beam.combiners.Top.Of(builder.sample_docs, key=_id_rank)
-            | f"{name}Value" >> beam.Map(build)
+            | f"{name}Sample" >> beam.Filter(_in_sample, rate=beam.pvalue.AsSingleton(rate))
+            | f"{name}Value" >> beam.CombineGlobally(_CorpusValue(stage))
         )
 
 
@@ -87,42 +110,71 @@ def build_pipeline(p: beam.Pipeline, inputs: list[str], output: str, cfg: Config
     g.errors.append(parts[1])
 
     kept = g.stage(kept, ExtractStage(cfg.extract))
-    kept = g.dedup(kept, UrlDedup(cfg.dedup, g.annotate))
-    if langid.enabled:
-        kept = g.stage(kept, LangId(langid))
-    # Domain before the heuristics: their per-domain overrides spare math and code pages.
+    urls = kept | "UrlKeys" >> beam.FlatMap(url_members, settings=cfg.dedup)
+    # Domain before language id: code and formulas blur the language score, and math and code pages
+    # are judged by the rules made for them (their per-domain overrides).
     if domain.enabled:
         kept = g.stage(kept, DomainRouter(domain))
-    kept = g.dedup(kept, ExactDedup(cfg.dedup, g.annotate))
-    kept = g.dedup(kept, LineDedup(cfg.dedup, g.annotate))
+    if langid.enabled:
+        kept = g.stage(kept, LangId(langid))
+    dedup = DocumentDedup(urls, cfg.dedup, g.annotate)
+    kept = g.dedup(kept, dedup, dedup.stages(), "Dedup")
     for stage in build_filters(cfg, views):
         kept = g.stage(kept, stage)
-    kept = g.dedup(kept, MinHashDedup(cfg.dedup, g.annotate))
+    if cfg.dedup.minhash.enabled:
+        kept = g.dedup(kept, MinHashDedup(cfg.dedup, g.annotate), ("dedup_minhash",), "MinHash")
+    rejected = g.rejected | "RejectedBeforePii" >> beam.Flatten()
+    g.rejected = []
+    tokens = TokenStage(views)
     if cfg.pii.enabled:
-        kept = g.stage(kept, PiiStage(cfg.pii))
-    kept = g.stage(kept, TokenStage(views))
+        pii = PiiStage(cfg.pii)
+        kept = g.stage(kept, pii)
+        rejected = _annotated(rejected, pii, "RedactRejected", g)
+    kept = g.stage(kept, tokens)
+    # rejected documents are redacted and counted like kept ones: analysts read them, the funnel sums them
+    rejected = _annotated(
+        (rejected, *g.rejected) | "AllRejected" >> beam.Flatten(), tokens, "CountRejected", g
+    )
 
-    all_rejected = g.rejected | "AllRejected" >> beam.Flatten()
-    all_errors = g.errors | "AllErrors" >> beam.Flatten()
+    kept, unwritable = writable(kept, "WritableKept")
+    rejected, unwritable_rejected = writable(rejected, "WritableRejected")
+    errors = (*g.errors, unwritable, unwritable_rejected) | "AllErrors" >> beam.Flatten()
     infos = [
         kept | "WriteShards" >> WriteShards(output, "shards", lambda d: d.domain or "general", cfg.output),
-        all_rejected | "WriteRejected" >> WriteShards(output, "rejected", rejecting_stage, cfg.output),
-        all_errors | "WriteErrors" >> WriteShards(output, "errors", lambda e: None, cfg.output),
+        rejected | "WriteRejected" >> WriteShards(output, "rejected", rejecting_stage, cfg.output),
+        errors | "WriteErrors" >> WriteShards(output, "errors", lambda e: None, cfg.output),
     ]
     counts = (
         (
             read["records"] | "CountInput" >> beam.Map(lambda r: ("input", 1)),
-            (kept, all_rejected)
+            (kept, rejected)
             | "Decided" >> beam.Flatten()
             | "Reasons" >> beam.FlatMap(lambda d: [(f"reason:{r}", 1) for r in d.rejected_by]),
-            all_errors | "ErrorStages" >> beam.Map(lambda e: (f"errors:{e.stage}", 1)),
+            errors | "ErrorStages" >> beam.Map(lambda e: (f"errors:{e.stage}", 1)),
             kept | "PiiCounts" >> beam.FlatMap(lambda d: [(f"pii:{k}", n) for k, n in d.pii.items()]),
+            *(
+                stats | f"Stats{i}" >> beam.MapTuple(lambda k, n: (f"stat:{k}", n))
+                for i, stats in enumerate(g.stats)
+            ),
         )
         | "CountKeys" >> beam.Flatten()
         | "Count" >> beam.CombinePerKey(sum)
     )
     _ = p | "Manifest" >> WriteManifest(
-        output, cfg, inputs, g.names,
-        files=read["files"], infos=infos | "AllInfos" >> beam.Flatten(), counts=counts,
+        output,
+        cfg,
+        inputs,
+        g.names,
+        files=read["files"],
+        infos=infos | "AllInfos" >> beam.Flatten(),
+        counts=counts,
     )
     return g.names
+
+
+def _annotated(rejected, stage: Stage, label: str, g: _Graph):
+    """`stage` run over rejected documents: they stay rejected (rules they fail are added to their
+    reasons), and a document the stage fails on becomes an error record."""
+    kept, _, errors = run_stage(rejected, stage, annotate=True, label=label)
+    g.errors.append(errors)
+    return kept

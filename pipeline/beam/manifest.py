@@ -11,8 +11,9 @@ from schemas.manifest import MANIFEST_NAME, build_manifest, dumps
 
 
 class WriteManifest(beam.PTransform):
-    def __init__(self, output: str, cfg: Config, patterns: list[str], stage_names: list[str], *,
-                 files, infos, counts):
+    def __init__(
+        self, output: str, cfg: Config, patterns: list[str], stage_names: list[str], *, files, infos, counts
+    ):
         super().__init__()
         self.output, self.cfg, self.patterns, self.stage_names = output, cfg, patterns, stage_names
         self.files, self.infos, self.counts = files, infos, counts
@@ -22,8 +23,13 @@ class WriteManifest(beam.PTransform):
 
         def write(_, files, infos, counts):
             manifest = build_manifest(
-                config=cfg.model_dump(), config_sha256=cfg.digest(), patterns=patterns,
-                files=files, stage_names=stage_names, counts=counts, shards=infos,
+                config=cfg.model_dump(),
+                config_sha256=cfg.digest(),
+                patterns=patterns,
+                files=files,
+                stage_names=stage_names,
+                counts=counts,
+                shards=infos,
             )
             write_atomically(f"{output.rstrip('/')}/{MANIFEST_NAME}", dumps(manifest).encode())
             return manifest["counts"]

@@ -78,8 +78,9 @@ class StageFn(beam.DoFn):
         """(output tag or None for kept, value) pairs for one document."""
         if isinstance(outcome, Exception):
             self.errors.inc()
-            raw = doc.html if doc.html is not None else doc.text
-            yield ERRORS, ErrorRecord.of(doc.source, self.stage.name, _reason(outcome), raw or b"", id=doc.id)
+            # the raw page helps debug reading and extraction; past it the text may hold PII: not kept
+            raw = doc.html if doc.html is not None else b""
+            yield ERRORS, ErrorRecord.of(doc.source, self.stage.name, _reason(outcome), raw, id=doc.id)
             return
         if outcome:
             doc.rejected_by.extend(outcome)
@@ -98,9 +99,9 @@ def _reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-def run_stage(docs, stage: Stage, annotate: bool, side=None):
+def run_stage(docs, stage: Stage, annotate: bool, side=None, label: str | None = None):
     """Apply `stage` (given `side`, a singleton side input, through `Stage.bind`); returns
     (kept, rejected, errors) PCollections."""
     fn = beam.ParDo(StageFn(stage, annotate), **({"side": side} if side is not None else {}))
-    out = docs | stage.name >> fn.with_outputs(REJECTED, ERRORS, main="kept")
+    out = docs | (label or stage.name) >> fn.with_outputs(REJECTED, ERRORS, main="kept")
     return out.kept, out[REJECTED], out[ERRORS]

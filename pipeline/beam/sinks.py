@@ -1,28 +1,39 @@
 """Deterministic file sinks: Parquet shards of documents and JSONL files of error records.
 
-Records are grouped (by domain, by rejecting stage), spread over as many shards as the configured
-row and byte bounds need, assigned to a shard by a hash of their id, sorted by id inside it, and
-written to a hidden temp file that is renamed into place. Same input, same files, on any runner.
+Records are grouped (by domain, by rejecting stage), spread over as many shards as the configured row and
+byte bounds need and assigned to a shard by a hash of their id. A shard is written streaming: its records
+are sorted by id in bounded memory (sorted runs spilled to local disk, then merged), row groups are written
+as the merge yields them to a hidden temp file, hashed on the way, and the file is renamed into place.
+Same input, same files, on any runner; a worker never holds a whole shard.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
+import heapq
 import json
 import math
+import os
+import pickle
 import posixpath
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
+from apache_beam import pvalue
+from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
 
 from schemas.config import OutputConfig
 from schemas.document import DOCUMENT_SCHEMA, Document, ErrorRecord
 from schemas.hashing import stable_hash
+
+ERRORS = "errors"
+# Records sorted in memory before a run is spilled to local disk: bounds a writer's memory per shard.
+SORT_BUFFER_BYTES = 64 * 2**20
 
 
 def shard_path(output: str, kind: str, group: str | None, index: int, ext: str, part: int = 0) -> str:
@@ -39,26 +50,139 @@ def _size(record: Document | ErrorRecord) -> int:
     return len(record.text) if isinstance(record, Document) else len(record.raw) + len(record.error)
 
 
-def encode_parquet(docs: list[Document], cfg: OutputConfig) -> bytes:
-    sink = pa.BufferOutputStream()
-    compression = None if cfg.compression == "none" else cfg.compression
-    with pq.ParquetWriter(sink, DOCUMENT_SCHEMA, compression=compression) as writer:
-        for start in range(0, len(docs), cfg.row_group_rows):
-            rows = [d.to_row() for d in docs[start : start + cfg.row_group_rows]]
-            writer.write_table(pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA))
-    return sink.getvalue().to_pybytes()
+def error_line(record: ErrorRecord) -> bytes:
+    # backslashreplace: a lone surrogate in an exception message becomes a JSON escape, never a crash
+    text = json.dumps(record.to_json_dict(), ensure_ascii=False, sort_keys=True)
+    return (text + "\n").encode("utf-8", "backslashreplace")
 
 
-def encode_jsonl(errors: list[ErrorRecord]) -> bytes:
-    out = io.StringIO()
-    for record in errors:
-        out.write(json.dumps(record.to_json_dict(), ensure_ascii=False, sort_keys=True))
-        out.write("\n")
-    return out.getvalue().encode("utf-8")
+class _HashingFile:
+    """A writable file that hashes and counts what passes through (what the manifest records)."""
+
+    def __init__(self, raw):
+        self.raw, self.sha256, self.size, self.closed = raw, hashlib.sha256(), 0, False
+
+    def write(self, data) -> int:
+        data = bytes(data)
+        self.sha256.update(data)
+        self.size += len(data)
+        self.raw.write(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.raw.close()
+
+
+class _SortedRuns:
+    """Sorts records by `_sort_key` in bounded memory: full buffers are spilled to local temp files as
+    sorted runs, and `merged()` streams the k-way merge."""
+
+    def __init__(self, buffer_bytes: int = SORT_BUFFER_BYTES):
+        self.buffer_bytes = buffer_bytes
+        self.buffer: list[tuple[tuple[str, str], Document | ErrorRecord]] = []
+        self.buffered = 0
+        self.runs: list[str] = []
+        self.directory: str | None = None
+
+    def add(self, record: Document | ErrorRecord) -> None:
+        self.buffer.append((_sort_key(record), record))
+        self.buffered += _size(record) + 200
+        if self.buffered >= self.buffer_bytes:
+            self._spill()
+
+    def _spill(self) -> None:
+        if self.directory is None:
+            self.directory = tempfile.mkdtemp(prefix="curate-sort-")
+        path = os.path.join(self.directory, f"run-{len(self.runs):05d}")
+        self.buffer.sort(key=lambda item: item[0])
+        with open(path, "wb") as handle:
+            for item in self.buffer:
+                pickle.dump(item, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
+        self.buffer, self.buffered = [], 0
+
+    @staticmethod
+    def _read_run(path: str) -> Iterator[tuple[tuple[str, str], Document | ErrorRecord]]:
+        with open(path, "rb") as handle:
+            while True:
+                try:
+                    yield pickle.load(handle)
+                except EOFError:
+                    return
+
+    def merged(self) -> Iterator[Document | ErrorRecord]:
+        self.buffer.sort(key=lambda item: item[0])
+        streams = [self._read_run(path) for path in self.runs] + [iter(self.buffer)]
+        try:
+            for _, record in heapq.merge(*streams, key=lambda item: item[0]):
+                yield record
+        finally:
+            for path in self.runs:
+                os.remove(path)
+            if self.directory:
+                os.rmdir(self.directory)
+
+
+class _ShardFile:
+    """One output file being written: Parquet row groups or JSONL lines, to a temp name, then renamed."""
+
+    def __init__(self, path: str, kind_is_docs: bool, cfg: OutputConfig):
+        self.path, self.cfg, self.docs = path, cfg, kind_is_docs
+        directory, name = posixpath.split(path)
+        self.temp = f"{directory}/.{name}.tmp-{uuid.uuid4().hex}"
+        self.file = _HashingFile(
+            FileSystems.create(self.temp, compression_type=CompressionTypes.UNCOMPRESSED)
+        )
+        compression = None if cfg.compression == "none" else cfg.compression
+        self.writer = (
+            pq.ParquetWriter(self.file, DOCUMENT_SCHEMA, compression=compression) if self.docs else None
+        )
+        self.rows = self.tokens = self.text_bytes = 0
+        self.pending: list[dict] = []
+
+    def add(self, record: Document | ErrorRecord) -> None:
+        self.rows += 1
+        self.text_bytes += _size(record)
+        if self.docs:
+            self.tokens += record.tokens
+            self.pending.append(record.to_row())
+            if len(self.pending) >= self.cfg.row_group_rows:
+                self._flush()
+        else:
+            self.file.write(error_line(record))
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.writer.write_table(pa.Table.from_pylist(self.pending, schema=DOCUMENT_SCHEMA))
+            self.pending = []
+
+    def full(self, next_size: int) -> bool:
+        return self.rows >= self.cfg.shard_max_rows or (
+            self.rows > 0 and self.text_bytes + next_size > self.cfg.shard_target_bytes
+        )
+
+    def finish(self) -> tuple[int, str]:
+        """Closes and renames the file; returns (bytes, sha256)."""
+        if self.docs:
+            self._flush()
+            self.writer.close()
+        self.file.close()
+        if FileSystems.exists(self.path):
+            FileSystems.delete([self.path])
+        FileSystems.rename([self.temp], [self.path])
+        return self.file.size, self.file.sha256.hexdigest()
 
 
 def write_atomically(path: str, data: bytes) -> None:
-    """Temp file beside the target, then rename: readers never see a partial shard."""
+    """Temp file beside the target, then rename: readers never see a partial file."""
     directory, name = posixpath.split(path)
     temp = f"{directory}/.{name}.tmp-{uuid.uuid4().hex}"
     with FileSystems.create(temp) as fh:
@@ -87,7 +211,7 @@ class WriteShards(beam.PTransform):
         def assign(group, record, totals=None):
             rows, size = totals[group]
             shards = max(math.ceil(rows / cfg.shard_max_rows), math.ceil(size / cfg.shard_target_bytes), 1)
-            return (group, stable_hash(_sort_key(record)[0] + _sort_key(record)[1]) % shards), record
+            return (group, stable_hash("".join(_sort_key(record))) % shards), record
 
         return (
             keyed
@@ -98,24 +222,33 @@ class WriteShards(beam.PTransform):
 
     def _write(self, key: tuple[str, int], records: Iterable) -> Iterator[dict]:
         group, index = key
-        ordered = sorted(records, key=_sort_key)
-        for part, chunk in enumerate(_bounded_chunks(ordered, self.cfg)):
-            if isinstance(chunk[0], Document):
-                data, ext = encode_parquet(chunk, self.cfg), "parquet"
-                tokens = sum(d.tokens for d in chunk)
-            else:
-                data, ext, tokens = encode_jsonl(chunk), "jsonl", 0
-            path = shard_path(self.output, self.kind, group or None, index, ext, part)
-            write_atomically(path, data)
-            yield {
-                "path": path[len(self.output.rstrip("/")) + 1 :],
-                "kind": self.kind,
-                "group": group,
-                "rows": len(chunk),
-                "tokens": tokens,
-                "bytes": len(data),
-                "sha256": hashlib.sha256(data).hexdigest(),
-            }
+        runs = _SortedRuns()
+        for record in records:  # one pass over the group, whatever the runner allows
+            runs.add(record)
+        part, current = 0, None
+        for record in runs.merged():
+            if current is not None and current.full(_size(record)):
+                yield self._info(current, group)
+                part, current = part + 1, None
+            if current is None:
+                ext = "parquet" if isinstance(record, Document) else "jsonl"
+                path = shard_path(self.output, self.kind, group or None, index, ext, part)
+                current = _ShardFile(path, isinstance(record, Document), self.cfg)
+            current.add(record)
+        if current is not None:
+            yield self._info(current, group)
+
+    def _info(self, shard: _ShardFile, group: str) -> dict:
+        size, digest = shard.finish()
+        return {
+            "path": shard.path[len(self.output.rstrip("/")) + 1 :],
+            "kind": self.kind,
+            "group": group,
+            "rows": shard.rows,
+            "tokens": shard.tokens,
+            "bytes": size,
+            "sha256": digest,
+        }
 
 
 def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
@@ -125,14 +258,37 @@ def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
     return rows, size
 
 
-def _bounded_chunks(ordered: list, cfg: OutputConfig) -> Iterator[list]:
-    """Splits a sorted shard where hashing overfilled it, so no file exceeds the row or byte bound."""
-    chunk: list = []
-    size = 0
-    for record in ordered:
-        if chunk and (len(chunk) >= cfg.shard_max_rows or size + _size(record) > cfg.shard_target_bytes):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(record)
-        size += _size(record)
-    yield chunk
+class _Writable(beam.DoFn):
+    """Sends a document that cannot be written (a field that is not valid UTF-8, a value out of range for
+    its column) to the errors output before it reaches a shard, where it would fail the whole file."""
+
+    def process(self, doc: Document):
+        try:
+            _check_row(doc.to_row())
+        except Exception as exc:  # the record is at fault, never the run
+            reason = f"unwritable document: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+            yield pvalue.TaggedOutput(ERRORS, ErrorRecord.of(doc.source, "write", reason, id=doc.id))
+            return
+        yield doc
+
+
+def _check_row(row: dict) -> None:
+    """Raises what the Parquet writer would: text that is not valid UTF-8, values of the wrong type. Rows of
+    plain types (nearly all) cost a few string encodes; others get a full Arrow conversion."""
+    for value in row.values():
+        if isinstance(value, str):
+            value.encode("utf-8")
+    plain = (
+        isinstance(row["tokens"], int)
+        and all(isinstance(k, str) and isinstance(v, float) for k, v in row["signals"])
+        and all(isinstance(k, str) and isinstance(v, int) for k, v in row["pii"])
+        and all(isinstance(r, str) for r in row["rejected_by"])
+    )
+    if not plain:
+        pa.Table.from_pylist([row], schema=DOCUMENT_SCHEMA)
+
+
+def writable(docs, label: str):
+    """(documents that can be written, error records for the others)."""
+    out = docs | label >> beam.ParDo(_Writable()).with_outputs(ERRORS, main="docs")
+    return out.docs, out[ERRORS]

@@ -4,6 +4,11 @@ Every input record becomes exactly one Document or one ErrorRecord, so that
 input records = kept + rejected + errors holds downstream. Files are cut into read tasks first
 (byte ranges of uncompressed JSONL, row groups of Parquet, whole WARC files) so that one big file is
 read by many workers.
+
+A document's id is a hash of its file's name relative to the inputs' common directory and its position in
+the file (byte offset, or row group and row): unique by construction, and the same wherever the corpus is
+stored. The input's own id (JSONL/Parquet id field, WARC-Record-ID) is kept as `source_id`. Text is made
+valid UTF-8 here, so no later stage or sink meets a lone surrogate.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import logging
 import posixpath
 import re
 from collections.abc import Iterator
@@ -51,33 +57,83 @@ def detect_format(path: str, configured: str = "auto") -> str:
 
 @dataclass(frozen=True)
 class ReadTask:
-    """A unit of reading: a whole file, a byte range of a JSONL file, or one Parquet row group."""
+    """A unit of reading: a whole file, a byte range of a JSONL file, or one Parquet row group.
+
+    `name` is the file's path relative to the inputs' common directory: what document ids hash."""
 
     path: str
     fmt: str
     start: int = 0
     end: int = -1
+    name: str = ""
+
+    @property
+    def id_name(self) -> str:
+        return self.name or _basename(self.path)
 
 
-def plan_tasks(path: str, size: int, cfg: InputConfig) -> list[ReadTask]:
+def static_prefix(pattern: str) -> str:
+    """The directory part of a glob before its first wildcard ("gs://b/crawl/*/x.gz" -> "gs://b/crawl/")."""
+    cut = min((i for i, c in enumerate(pattern) if c in "*?["), default=len(pattern))
+    return pattern[: pattern.rfind("/", 0, cut) + 1]
+
+
+def common_directory(patterns: list[str]) -> str:
+    """The deepest directory that holds every pattern's static prefix."""
+    prefixes = [static_prefix(p) for p in patterns]
+    common = prefixes[0] if prefixes else ""
+    for prefix in prefixes[1:]:
+        while not prefix.startswith(common):
+            common = common[: common.rfind("/", 0, len(common) - 1) + 1]
+    return common
+
+
+def relative_name(path: str, common: str) -> str:
+    return path[len(common) :] if common and path.startswith(common) else _basename(path)
+
+
+def plan_tasks(path: str, size: int, cfg: InputConfig, name: str = "") -> list[ReadTask]:
     """Cut one file into read tasks; compressed streams cannot be split and are read whole."""
     fmt = detect_format(path, cfg.format)
     if fmt == "jsonl" and _compression(path) == CompressionTypes.UNCOMPRESSED and size > cfg.split_bytes:
         return [
-            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size)) for s in range(0, size, cfg.split_bytes)
+            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size), name)
+            for s in range(0, size, cfg.split_bytes)
         ]
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
             groups = pq.ParquetFile(fh).num_row_groups
-        return [ReadTask(path, fmt, g, g + 1) for g in range(groups)]
-    return [ReadTask(path, fmt)]
+        return [ReadTask(path, fmt, g, g + 1, name) for g in range(groups)]
+    return [ReadTask(path, fmt, name=name)]
 
 
 def read_task(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
+    """Every record of the task; a failure outside any record (the file vanished, a permission error) ends
+    the task with one error record naming it, after the records already read."""
     readers = {"warc": read_warc, "wet": read_warc, "jsonl": read_jsonl, "parquet": read_parquet}
-    yield from readers[task.fmt](task, cfg)
+    try:
+        yield from readers[task.fmt](task, cfg)
+    except Exception as exc:  # one unreadable file must not stop the run
+        yield ErrorRecord.of(f"{task.path}@{task.start}", "read", f"unreadable input: {_one_line(exc)}")
+
+
+def valid_text(text: str) -> str:
+    """`text` as valid UTF-8: lone surrogates (from JSON "\\ud800" escapes, say) become U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _optional_text(value: object) -> str | None:
+    return valid_text(value) if isinstance(value, str) else None
+
+
+def _one_line(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
 
 
 def _compression(path: str) -> str:
@@ -118,14 +174,14 @@ def read_warc(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
                 )
                 return
             position = record.stream_pos
-            yield _warc_record(task.path, record, cfg)
+            yield _warc_record(task, record, cfg)
 
 
-def _warc_record(path: str, record, cfg: InputConfig) -> Record:
+def _warc_record(task: ReadTask, record, cfg: InputConfig) -> Record:
+    path = task.path
     source = f"{path}@{record.stream_pos}"
     headers = record.headers
-    record_id = headers.get("WARC-Record-ID") or str(record.stream_pos)
-    doc_id = stable_id(_basename(path), record_id)
+    doc_id = stable_id(task.id_name, str(record.stream_pos))
     if headers.get("Content-Length") is None:
         return ErrorRecord.of(source, "read", "truncated record: WARC headers end early", id=doc_id)
     length = record.content_length
@@ -143,7 +199,11 @@ def _warc_record(path: str, record, cfg: InputConfig) -> Record:
             source, "read", f"truncated record: {len(block)} of {length} bytes", block, id=doc_id
         )
     doc = Document(
-        id=doc_id, source=source, url=headers.get("WARC-Target-URI"), fetched_at=headers.get("WARC-Date")
+        id=doc_id,
+        source=source,
+        source_id=_optional_text(headers.get("WARC-Record-ID")),
+        url=_optional_text(headers.get("WARC-Target-URI")),
+        fetched_at=_optional_text(headers.get("WARC-Date")),
     )
     if headers.get("WARC-Type") == "conversion":
         doc.text = block.decode("utf-8", "replace")
@@ -189,6 +249,7 @@ def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
                         "read",
                         f"line of {length} bytes exceeds input.max_record_bytes",
                         line,
+                        id=stable_id(task.id_name, str(offset)),
                     )
                     offset += length
                     continue
@@ -198,7 +259,7 @@ def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
             if not line:
                 return
             if line.strip():
-                yield _jsonl_record(task.path, offset, line, cfg)
+                yield _jsonl_record(task, offset, line, cfg)
             offset += length
 
 
@@ -227,30 +288,36 @@ def _open_text_stream(path: str):
     return raw
 
 
-def _jsonl_record(path: str, offset: int, line: bytes, cfg: InputConfig) -> Record:
-    source = f"{path}@{offset}"
+def _jsonl_record(task: ReadTask, offset: int, line: bytes, cfg: InputConfig) -> Record:
+    source = f"{task.path}@{offset}"
+    doc_id = stable_id(task.id_name, str(offset))
     try:
         obj = json.loads(line)
     except UnicodeDecodeError as exc:
-        return ErrorRecord.of(source, "read", f"undecodable bytes: {exc.reason} at {exc.start}", line)
+        reason = f"undecodable bytes: {exc.reason} at {exc.start}"
+        return ErrorRecord.of(source, "read", reason, line, id=doc_id)
     except ValueError as exc:
-        return ErrorRecord.of(source, "read", f"invalid JSON: {exc}", line)
+        return ErrorRecord.of(source, "read", f"invalid JSON: {exc}", line, id=doc_id)
     if not isinstance(obj, dict):
-        return ErrorRecord.of(source, "read", f"JSON line is a {type(obj).__name__}, not an object", line)
-    return _fields_record(path, source, str(offset), obj, cfg, raw=line)
+        reason = f"JSON line is a {type(obj).__name__}, not an object"
+        return ErrorRecord.of(source, "read", reason, line, id=doc_id)
+    return _fields_record(doc_id, source, obj, cfg, raw=line)
 
 
-def _fields_record(path: str, source: str, position: str, obj: dict, cfg: InputConfig, raw) -> Record:
+def _fields_record(doc_id: str, source: str, obj: dict, cfg: InputConfig, raw) -> Record:
     text = obj.get(cfg.text_field)
     if not isinstance(text, str):
         problem = "missing" if text is None else f"not a string ({type(text).__name__})"
-        return ErrorRecord.of(source, "read", f"text field {cfg.text_field!r} {problem}", raw)
+        return ErrorRecord.of(source, "read", f"text field {cfg.text_field!r} {problem}", raw, id=doc_id)
     given = obj.get(cfg.id_field) if cfg.id_field else None
-    doc_id = (
-        str(given) if isinstance(given, str | int) and str(given) else stable_id(_basename(path), position)
-    )
     url = obj.get(cfg.url_field) if cfg.url_field else None
-    return Document(id=doc_id, source=source, text=text, url=url if isinstance(url, str) else None)
+    return Document(
+        id=doc_id,
+        source=source,
+        source_id=valid_text(str(given)) if isinstance(given, str | int) and str(given) else None,
+        text=valid_text(text),
+        url=_optional_text(url),
+    )
 
 
 # ------------------------------------------------------------------------------------------- Parquet
@@ -270,21 +337,24 @@ def read_parquet(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
                     f"{task.path}#{task.start}:{row}",
                     "read",
                     f"text field {cfg.text_field!r} missing from the Parquet schema",
+                    id=stable_id(task.id_name, f"{task.start}:{row}"),
                 )
             return
         columns = [c for c in (cfg.id_field, cfg.text_field, cfg.url_field) if c and c in names]
         table = pf.read_row_group(task.start, columns=columns)
     for row, obj in enumerate(table.to_pylist()):
         position = f"{task.start}:{row}"
-        source = f"{task.path}#{position}"
-        yield _fields_record(task.path, source, position, obj, cfg, raw=json.dumps(obj, default=str)[:512])
+        raw = json.dumps(obj, default=str)[:512]
+        yield _fields_record(stable_id(task.id_name, position), f"{task.path}#{position}", obj, cfg, raw)
 
 
 # ---------------------------------------------------------------------------------------------- Beam
 
 
 class ReadDocuments(beam.PTransform):
-    """Globs -> matched files -> read tasks (reshuffled across workers) -> Documents and ErrorRecords.
+    """Globs -> matched files (each once) -> read tasks (spread across workers) -> Documents and
+    ErrorRecords. Records are not reshuffled: a worker extracts what it reads, and raw pages never cross
+    the network.
 
     Expands to {"records": Document | ErrorRecord, "files": (path, size)}.
     """
@@ -298,20 +368,36 @@ class ReadDocuments(beam.PTransform):
         from apache_beam.io import fileio
 
         cfg = self.cfg
+        common = common_directory(self.patterns)
         files = (
             pbegin
             | "Patterns" >> beam.Create(self.patterns)
             | "Match" >> fileio.MatchAll()
             | "Files" >> beam.Map(lambda meta: (meta.path, meta.size_in_bytes))
+            | "ByPath" >> beam.GroupByKey()  # overlapping globs match a file twice: read it once
+            | "Once" >> beam.ParDo(_OnceFn())
         )
         records = (
             files
-            | "Plan" >> beam.FlatMapTuple(lambda path, size: plan_tasks(path, size, cfg))
+            | "Plan"
+            >> beam.FlatMapTuple(lambda path, size: plan_tasks(path, size, cfg, relative_name(path, common)))
             | "SpreadTasks" >> beam.Reshuffle()
             | "Read" >> beam.ParDo(_ReadFn(cfg))
-            | "SpreadRecords" >> beam.Reshuffle()
         )
         return {"records": records, "files": files}
+
+
+class _OnceFn(beam.DoFn):
+    def __init__(self):
+        self.twice = beam.metrics.Metrics.counter("read", "files_matched_more_than_once")
+
+    def process(self, element):
+        path, sizes = element
+        sizes = list(sizes)
+        if len(sizes) > 1:
+            self.twice.inc()
+            logging.getLogger("curate").warning("%s matches more than one input pattern: read once", path)
+        yield path, sizes[0]
 
 
 class _ReadFn(beam.DoFn):
