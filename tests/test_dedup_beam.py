@@ -90,7 +90,8 @@ def run(
             kept | "Kept" >> beam.Map(lambda d: json.dumps(dict(d.to_row(), kept=True))),
             rejected | "Rejected" >> beam.Flatten(pipeline=p)
             | "RejectedRows" >> beam.Map(lambda d: json.dumps(dict(d.to_row(), kept=False))),
-            errors | "Errors" >> beam.Flatten(pipeline=p) | "ErrorRows" >> beam.Map(lambda e: json.dumps({"error": e.id})),
+            errors | "Errors" >> beam.Flatten(pipeline=p)
+            | "ErrorRows" >> beam.Map(lambda e: json.dumps({"error": e.id})),
             stats | "Stats" >> beam.Flatten(pipeline=p) | "SumStats" >> beam.CombinePerKey(sum)
             | "StatRows" >> beam.Map(lambda kv: json.dumps({"stat": kv})),
         )
