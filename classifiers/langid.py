@@ -15,6 +15,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from pipeline.files import exists, local_copy, require
 from pipeline.stage import Bounds, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from schemas.document import Document
 
@@ -67,13 +68,20 @@ class LangId(SignalFilter):
     def model_path(self) -> str:
         return self.settings.model or default_model_path()
 
+    def check(self) -> None:
+        try:
+            path = self.model_path
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"classifiers.langid.model: {exc}") from None
+        require(path, "classifiers.langid.model")
+
     def setup(self) -> None:
         if self._model is None:
             import fasttext
 
-            if not Path(self.model_path).is_file():
+            if not exists(self.model_path):
                 raise FileNotFoundError(f"language-id model not found: {self.model_path}")
-            self._model = fasttext.load_model(self.model_path)
+            self._model = fasttext.load_model(local_copy(self.model_path))
 
     def __getstate__(self) -> dict:  # the fastText model does not pickle; each worker reloads it
         return {**self.__dict__, "_model": None}

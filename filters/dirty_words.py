@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import ClassVar
 
-from pipeline.files import read_text
+from pipeline.files import read_text, require
 from pipeline.stage import Bounds, RuleMap, SignalFilter, StageSettings
 from pipeline.text import case_variants, count_listed
 from schemas.document import Document
@@ -67,6 +67,10 @@ class DirtyWords(SignalFilter):
     def __init__(self, settings=None, views=None):
         super().__init__(settings, views)
         self._lists: dict[str, WordList | None] = {}
+
+    def check(self) -> None:
+        for lang, path in self.settings.lists.items():
+            require(path, f"filters.dirty_words.lists.{lang}")
 
     def word_list(self, lang: str) -> WordList | None:
         if lang not in self._lists:

@@ -36,7 +36,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from pipeline.files import read_bytes, write_bytes
+from pipeline.files import read_bytes, require, write_bytes
 from pipeline.stage import Bounds, CorpusBuilder, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from pipeline.text import TextViews
 from schemas.document import Document
@@ -184,6 +184,10 @@ class KLDivergence(SignalFilter):
     def __init__(self, settings: Settings | None = None, views: TextViews | None = None):
         super().__init__(settings, views)
         self._reference: UnigramReference | None = None
+
+    def check(self) -> None:
+        if self.settings.reference:
+            require(self.settings.reference, "filters.kl.reference")
 
     def setup(self) -> None:
         if self._reference is None and self.settings.reference:

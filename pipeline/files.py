@@ -7,10 +7,13 @@ every worker; without it (plain Python use), paths are local.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
 from typing import BinaryIO
 
 Opener = Callable[[str, str], BinaryIO]  # (path, "rb" | "wb") -> binary file object
+Exists = Callable[[str], bool]
 
 
 def _local(path: str, mode: str) -> BinaryIO:
@@ -19,19 +22,44 @@ def _local(path: str, mode: str) -> BinaryIO:
     return open(path, mode)  # noqa: SIM115 - the caller closes it
 
 
+def _local_exists(path: str) -> bool:
+    return "://" not in path and os.path.isfile(path)
+
+
 _opener: Opener = _local
+_exists: Exists = _local_exists
 
 
-def set_opener(opener: Opener) -> None:
+def set_filesystem(opener: Opener, exists: Exists) -> None:
     """Route every file this package opens through `opener` (the engine's filesystems)."""
-    global _opener
-    _opener = opener
+    global _opener, _exists
+    _opener, _exists = opener, exists
 
 
 def open_file(path: str, mode: str = "rb") -> BinaryIO:
     if mode not in ("rb", "wb"):
         raise ValueError(f"mode must be 'rb' or 'wb', not {mode!r}")
     return _opener(path, mode)
+
+
+def exists(path: str) -> bool:
+    return _exists(path)
+
+
+def require(path: str, key: str) -> None:
+    """Raises FileNotFoundError naming the config key when `path` does not exist (checked before a run)."""
+    if not exists(path):
+        raise FileNotFoundError(f"{key}: no such file: {path}")
+
+
+def local_copy(path: str) -> str:
+    """A local path holding the file's bytes (libraries such as fastText open paths, not streams)."""
+    if "://" not in path:
+        return path
+    suffix = os.path.splitext(path)[1]
+    with tempfile.NamedTemporaryFile(prefix="curate-", suffix=suffix, delete=False) as handle:
+        handle.write(read_bytes(path))
+    return handle.name
 
 
 def read_bytes(path: str) -> bytes:

@@ -49,6 +49,10 @@ class Stage:
     # True when `process_batch` does better than one `process` per document (a model's batch call).
     batched: ClassVar[bool] = False
 
+    def check(self) -> None:
+        """Raise (naming the config key) when a file or model the stage needs is missing: called on the
+        launcher before the run starts, so a bad path fails in seconds, not on every worker."""
+
     def setup(self) -> None:
         """Load models or data; called once per worker before the first document."""
 

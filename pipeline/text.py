@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from functools import cached_property
 from typing import Protocol
 
+from pipeline.files import read_bytes, require
 from schemas.document import Document
 
 # A word is a run of letters/digits, with inner apostrophes ("don't"): the unit of Gopher's statistics.
@@ -44,9 +45,9 @@ class HFTokenizer:
         from tokenizers import Tokenizer as _Tokenizer
 
         self.path = path
-        self._tokenizer = _Tokenizer.from_file(path)
-        with open(path, "rb") as handle:
-            self.id = "tokenizer.json:sha1:" + hashlib.sha1(handle.read()).hexdigest()
+        data = read_bytes(path)
+        self._tokenizer = _Tokenizer.from_str(data.decode("utf-8"))
+        self.id = "tokenizer.json:sha1:" + hashlib.sha1(data).hexdigest()
 
     def tokenize(self, text: str) -> list[str]:
         return self._tokenizer.encode(text, add_special_tokens=False).tokens
@@ -57,7 +58,10 @@ class HFTokenizer:
 
 def make_tokenizer(spec: str | None) -> Tokenizer:
     """ "regex" (or None) for the regex word tokenizer, otherwise a path to a tokenizer.json."""
-    return RegexTokenizer() if spec in (None, "", "regex") else HFTokenizer(spec)
+    if spec in (None, "", "regex"):
+        return RegexTokenizer()
+    require(spec, "tokens.tokenizer")
+    return HFTokenizer(spec)
 
 
 class TextView:

@@ -285,6 +285,10 @@ class OutputConfig(Section):
     shard_target_bytes: int = Field(256 * 2**20, ge=2**10)  # ~256 MiB of text per shard before compression
     row_group_rows: int = Field(10_000, ge=1)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
+    staging: bool = True  # keep each read task's extracted documents under OUT/staging/ for --resume
+    # ours: a run where more than 1 record in 5 cannot be read or processed ends with exit status 3 (a wrong
+    # format, field name or model path is the usual cause); a run where every record failed always does
+    max_error_share: float = Field(0.2, ge=0, le=1)
 
 
 class Config(Section):

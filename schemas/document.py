@@ -46,6 +46,7 @@ class Document:
         row = {name: getattr(self, name) for name in PERSISTED_FIELDS}
         row["signals"] = sorted(self.signals.items())
         row["pii"] = sorted(self.pii.items())
+        row["rejected_by"] = list(self.rejected_by)  # a snapshot: later stages may still append
         return row
 
     @classmethod

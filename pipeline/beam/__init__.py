@@ -19,7 +19,13 @@ def _beam_open(path: str, mode: str):
     return FileSystems.open(path) if mode == "rb" else FileSystems.create(path)
 
 
-files.set_opener(_beam_open)
+def _beam_exists(path: str) -> bool:
+    from apache_beam.io.filesystems import FileSystems
+
+    return FileSystems.exists(path)
+
+
+files.set_filesystem(_beam_open, _beam_exists)
 
 
 def build_pipeline(p: Any, inputs: list[str], output: str, cfg: Any) -> list[str]:

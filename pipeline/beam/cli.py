@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-import time
 from pathlib import Path
 
+from pipeline.beam.launch import EXIT_MISMATCH, EXIT_USAGE, RunRequest, UsageError, beam_flags, run
 from pipeline.registry import load_config
 from schemas.config import ConfigError
-from schemas.manifest import MANIFEST_NAME
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="curate", description="Curate web crawls into pretraining shards.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="run the pipeline; unknown flags go to Beam PipelineOptions")
+    run = sub.add_parser(
+        "run", help="run the pipeline; Beam pipeline options (--runner, --project...) are accepted too"
+    )
     run.add_argument("--input", nargs="+", required=True, metavar="GLOB", help="input files or globs")
     run.add_argument("--output", required=True, metavar="DIR")
     _config_args(run)
-    run.add_argument("--workers", type=int, default=0, help="DirectRunner multi-processing workers")
+    run.add_argument("--workers", type=int, default=0, help="local runner: worker processes")
     run.add_argument("--overwrite", action="store_true", help="replace the outputs of an earlier run in DIR")
+    run.add_argument("--resume", action="store_true", help="reuse what an earlier run in DIR extracted")
+    run.add_argument("--dry-run", action="store_true", help="translate the graph for the runner, run nothing")
+    run.add_argument("--no-wait", action="store_true", help="submit the job and exit (remote runners)")
 
     verify = sub.add_parser("verify", help="recount an output directory against its manifest")
     verify.add_argument("output", metavar="DIR")
@@ -37,15 +40,18 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--format", choices=("plain", "markdown"), default="plain")
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
+    argv = argv[: argv.index("--")] if "--" in argv else argv
     args, beam_args = parser.parse_known_args(argv)
-    if beam_args and args.command != "run":
-        parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
+    if (beam_args or passthrough) and args.command != "run":
+        parser.error(f"unrecognized arguments: {' '.join(beam_args + passthrough)}")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     # Beam warns about optional GCP client libraries on every import; they are irrelevant here.
     logging.getLogger().handlers[0].addFilter(lambda record: "apitools not found" not in record.getMessage())
     try:
         if args.command == "run":
-            return _run(args, beam_args)
+            return _run(args, beam_args, passthrough)
         if args.command == "verify":
             return _verify(args.output)
         if args.command == "sample":
@@ -56,7 +62,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except ConfigError as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def _config_args(parser: argparse.ArgumentParser) -> None:
@@ -71,72 +80,19 @@ def _config_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run(args, beam_args: list[str]) -> int:
+def _run(args, beam_args: list[str], passthrough: list[str]) -> int:
     cfg = load_config(args.config, args.overrides)
-    import apache_beam as beam
-    from apache_beam.io.filesystems import FileSystems
-    from apache_beam.options.pipeline_options import PipelineOptions
-
-    from pipeline.beam.graph import build_pipeline
-    from pipeline.beam.outputs import OutputError, prepare_output
-
-    missing = [
-        p for p, m in zip(args.input, FileSystems.match(args.input), strict=True) if not m.metadata_list
-    ]
-    if missing:
-        print(f"error: no input file matches {', '.join(missing)}", file=sys.stderr)
-        return 2
-    try:
-        prepare_output(args.output, overwrite=args.overwrite)
-    except OutputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    options = PipelineOptions(_beam_flags(beam_args, args.workers))
-    started = time.monotonic()
-    with beam.Pipeline(options=options) as p:
-        build_pipeline(p, args.input, args.output, cfg)
-    with FileSystems.open(f"{args.output.rstrip('/')}/{MANIFEST_NAME}") as fh:
-        manifest = json.load(fh)
-    print(summary(manifest, time.monotonic() - started))
-    return 0
-
-
-def _beam_flags(beam_args: list[str], workers: int) -> list[str]:
-    flags = list(beam_args)
-    if not any(a == "--runner" or a.startswith("--runner=") for a in flags):
-        # FnApiRunner is the engine behind DirectRunner for batch; naming it skips the Prism
-        # attempt, which needs a download this kind of machine cannot make.
-        flags.append("--runner=FnApiRunner")
-    if workers > 1:
-        flags += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
-    return flags
-
-
-def summary(manifest: dict, seconds: float | None = None) -> str:
-    """The one-screen end-of-run summary."""
-    counts = manifest["counts"]
-    lines = [f"documents in {counts['input']:>10,}" + (f"   ({seconds:.1f} s)" if seconds else "")]
-    lines.append(f"kept         {counts['kept']:>10,}")
-    lines.append(f"rejected     {counts['rejected']:>10,}")
-    for stage in manifest["funnel"]:
-        if stage["rejected"] or stage["errors"]:
-            lines.append(
-                f"  {stage['stage']:<24} rejected {stage['rejected']:>8,}   errors {stage['errors']:>6,}"
-            )
-    for reason, n in sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"    {reason:<40} {n:>8,}")
-    lines.append(f"errors       {counts['errors']:>10,}   (read {counts['read_errors']:,})")
-    if manifest.get("pii_redacted"):
-        redacted = ", ".join(f"{k} {v:,}" for k, v in manifest["pii_redacted"].items())
-        lines.append(f"pii redacted {sum(manifest['pii_redacted'].values()):>10,}   ({redacted})")
-    total = sum(d["tokens"] for d in manifest["domains"].values())
-    lines.append(f"tokens kept  {total:>10,}")
-    for name, d in manifest["domains"].items():
-        lines.append(
-            f"  {name:<14} docs {d['documents']:>8,}   tokens {d['tokens']:>12,}   weight {d['weight']:.3f}"
-        )
-    lines.append(f"shards       {sum(1 for s in manifest['shards'] if s['kind'] == 'shards'):>10,}")
-    return "\n".join(lines)
+    request = RunRequest(
+        inputs=args.input,
+        output=args.output,
+        cfg=cfg,
+        beam_flags=beam_flags(beam_args, passthrough, args.workers),
+        overwrite=args.overwrite,
+        resume=args.resume,
+        dry_run=args.dry_run,
+        wait=not args.no_wait,
+    )
+    return run(request)
 
 
 def _sample(args) -> int:
@@ -160,7 +116,7 @@ def _verify(output: str) -> int:
     if problems:
         for problem in problems:
             print(f"MISMATCH: {problem}")
-        return 1
+        return EXIT_MISMATCH
     print(f"ok: {output} matches its manifest (input = kept + rejected + errors, checksums verified)")
     return 0
 

@@ -25,11 +25,10 @@ from apache_beam.metrics import Metrics
 
 from pipeline.beam.components import ConnectedComponents
 from pipeline.beam.joins import LINK_SPREAD, JoinOne, LinkToBest
-from pipeline.dedup.keys import line_hashes, line_key, priority, remove_lines, text_key, url_key
+from pipeline.dedup.keys import key63, line_hashes, line_key, priority, remove_lines, text_key, url_key
 from pipeline.dedup.minhash import Signer, sketch_similarity
 from schemas.config import DedupConfig
 from schemas.document import Document, ErrorRecord
-from schemas.hashing import stable_hash
 
 REJECTED, ERRORS = "rejected", "errors"
 URL, EXACT, LINE, MINHASH = "dedup_url", "dedup_exact", "dedup_line", "dedup_minhash"
@@ -65,8 +64,9 @@ class _TextKeys(beam.DoFn):
         except Exception as exc:  # the document is at fault: it leaves with its reason
             yield pvalue.TaggedOutput(ERRORS, _error(doc, "dedup_exact", exc))
             return
-        yield doc.id, doc
-        yield pvalue.TaggedOutput("text", (doc.id, record))
+        key = key63(doc.id)
+        yield key, doc
+        yield pvalue.TaggedOutput("text", (key, record))
 
 
 def _unless_marked(_id, grouped):
@@ -99,7 +99,7 @@ def _duplicates(members, stage: str):
     return (
         members
         | f"{stage}Best" >> LinkToBest()
-        | f"{stage}Verdicts" >> beam.MapTuple(lambda dup, keeper: (dup[-1], (stage, keeper[-1], 1.0)))
+        | f"{stage}Verdicts" >> beam.MapTuple(lambda dup, keeper: (key63(dup[-1]), (stage, keeper[-1], 1.0)))
     )
 
 
@@ -234,10 +234,10 @@ class _FrequentLines(beam.PTransform):
         line = self.line
         total = records | "CountDocs" >> beam.combiners.Count.Globally()
 
-        def members(doc_id, record, total=None):
-            bucket = stable_hash(doc_id) % max(1, math.ceil(total / line.bucket_docs))
+        def members(doc_key, record, total=None):
+            bucket = doc_key % max(1, math.ceil(total / line.bucket_docs))
             for h in record[2]:
-                yield line_key(bucket, h), (doc_id, h)
+                yield line_key(bucket, h), (doc_key, h)
 
         keyed = records | "LineMembers" >> beam.FlatMapTuple(members, total=pvalue.AsSingleton(total))
         frequent = (
@@ -272,9 +272,10 @@ class _Sign(beam.DoFn):
         except Exception as exc:  # the document is at fault: it leaves with its reason
             yield pvalue.TaggedOutput(ERRORS, _error(doc, MINHASH, exc))
             return
-        yield doc.id, doc
+        key = key63(doc.id)
+        yield key, doc
         if sketches is not None:
-            yield pvalue.TaggedOutput("sketch", (doc.id, sketches))
+            yield pvalue.TaggedOutput("sketch", (key, sketches))
             for key in bands:
                 yield pvalue.TaggedOutput("bands", (key, node))
 
@@ -289,9 +290,9 @@ class SketchSimilarity(beam.PTransform):
     def expand(self, pairs):
         return (
             pairs
-            | "ByFirst" >> beam.Map(lambda ab: (ab[0][-1], ab))
+            | "ByFirst" >> beam.Map(lambda ab: (key63(ab[0][-1]), ab))
             | "FirstSketch" >> JoinOne(self.sketches)
-            | "BySecond" >> beam.MapTuple(lambda ab, sa: (ab[1][-1], (ab, sa)))
+            | "BySecond" >> beam.MapTuple(lambda ab, sa: (key63(ab[1][-1]), (ab, sa)))
             | "SecondSketch" >> JoinOne(self.sketches)
             | "Compare" >> beam.MapTuple(lambda ab_sa, sb: (*ab_sa[0], sketch_similarity(ab_sa[1], sb)))
         )
@@ -308,8 +309,8 @@ class _KeeperVerdict(beam.DoFn):
     def process(self, element):
         member, keeper, similarity = element
         if similarity >= self.threshold:
-            yield member[-1], (MINHASH, keeper[-1], similarity)
-            yield pvalue.TaggedOutput("removed", (keeper[-1], 1))
+            yield key63(member[-1]), (MINHASH, keeper[-1], similarity)
+            yield pvalue.TaggedOutput("removed", (key63(keeper[-1]), 1))
         else:
             self.chained.inc()
             yield pvalue.TaggedOutput("chained", 1)
@@ -337,7 +338,7 @@ class MinHashDedup(beam.PTransform):
         # only documents with a candidate keep their sketch past this point
         sketches = (
             candidates
-            | "CandidateIds" >> beam.FlatMap(lambda ab: [ab[0][-1], ab[1][-1]])
+            | "CandidateIds" >> beam.FlatMap(lambda ab: [key63(ab[0][-1]), key63(ab[1][-1])])
             | "DistinctIds" >> beam.Distinct()
             | "ById" >> beam.Map(lambda doc_id: (doc_id, doc_id))
             | "CandidateSketches" >> JoinOne(signed.sketch)

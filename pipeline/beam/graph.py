@@ -14,18 +14,18 @@ import apache_beam as beam
 from classifiers.domain import DomainRouter
 from classifiers.langid import LangId
 from pipeline.beam.dedup import DocumentDedup, MinHashDedup, url_members
+from pipeline.beam.ingest import IngestFn, staging_dir
 from pipeline.beam.manifest import WriteManifest
-from pipeline.beam.runner import run_stage
+from pipeline.beam.runner import ERRORS, REJECTED, run_stage
 from pipeline.beam.sinks import WriteShards, writable
-from pipeline.beam.sources import ReadDocuments
-from pipeline.extract.stage import ExtractStage
+from pipeline.beam.sources import PlanReads
 from pipeline.pii.stage import PiiStage
 from pipeline.registry import build_filters
 from pipeline.stage import CorpusBuilder, Stage
 from pipeline.text import TextViews, make_tokenizer
 from pipeline.tokens import TokenStage
 from schemas.config import Config
-from schemas.document import Document, ErrorRecord
+from schemas.document import Document
 from schemas.hashing import stable_hash
 
 
@@ -69,6 +69,7 @@ class _Graph:
         self.stats: list = []
 
     def stage(self, kept, stage: Stage):
+        stage.check()
         self.names.append(stage.name)
         builder = stage.corpus_builder()
         side = None if builder is None else self.corpus_value(kept, stage, builder.sample_docs)
@@ -98,18 +99,26 @@ class _Graph:
         )
 
 
-def build_pipeline(p: beam.Pipeline, inputs: list[str], output: str, cfg: Config) -> list[str]:
-    """Adds the whole curation graph to `p`; returns the step names in order."""
+def build_pipeline(
+    p: beam.Pipeline, inputs: list[str], output: str, cfg: Config, resume: bool = False
+) -> list[str]:
+    """Adds the whole curation graph to `p`; returns the step names in order. With `resume`, read tasks
+    an earlier run with the same settings finished are read from its staged outcome (`ingest`)."""
     g = _Graph(cfg)
     views = TextViews(make_tokenizer(cfg.tokens.tokenizer))
     langid, domain = cfg.classifiers["langid"], cfg.classifiers["domain"]
 
-    read = p | "ReadInputs" >> ReadDocuments(inputs, cfg.input)
-    parts = read["records"] | "SplitRead" >> beam.Partition(lambda r, _: int(isinstance(r, ErrorRecord)), 2)
-    kept = parts[0]
-    g.errors.append(parts[1])
+    plan = p | "PlanReads" >> PlanReads(inputs, cfg.input)
+    staging = staging_dir(output, cfg) if cfg.output.staging else None
+    ingested = plan["tasks"] | "ReadExtract" >> beam.ParDo(IngestFn(cfg, staging, resume)).with_outputs(
+        REJECTED, ERRORS, main="kept"
+    )
+    g.names.append("extract")
+    kept = ingested.kept
+    g.rejected.append(ingested[REJECTED])
+    g.errors.append(ingested[ERRORS])
+    records = (kept, ingested[REJECTED], ingested[ERRORS]) | "Records" >> beam.Flatten()
 
-    kept = g.stage(kept, ExtractStage(cfg.extract))
     urls = kept | "UrlKeys" >> beam.FlatMap(url_members, settings=cfg.dedup)
     # Domain before language id: code and formulas blur the language score, and math and code pages
     # are judged by the rules made for them (their per-domain overrides).
@@ -146,7 +155,7 @@ def build_pipeline(p: beam.Pipeline, inputs: list[str], output: str, cfg: Config
     ]
     counts = (
         (
-            read["records"] | "CountInput" >> beam.Map(lambda r: ("input", 1)),
+            records | "CountInput" >> beam.Map(lambda r: ("input", 1)),
             (kept, rejected)
             | "Decided" >> beam.Flatten()
             | "Reasons" >> beam.FlatMap(lambda d: [(f"reason:{r}", 1) for r in d.rejected_by]),
@@ -165,7 +174,7 @@ def build_pipeline(p: beam.Pipeline, inputs: list[str], output: str, cfg: Config
         cfg,
         inputs,
         g.names,
-        files=read["files"],
+        files=plan["files"],
         infos=infos | "AllInfos" >> beam.Flatten(),
         counts=counts,
     )

@@ -11,6 +11,7 @@ from apache_beam.io.filesystems import FileSystems
 from schemas.manifest import MANIFEST_NAME
 
 OUTPUT_KINDS = ("shards", "rejected", "errors")
+STAGING = "staging"
 
 
 class OutputError(RuntimeError):
@@ -21,28 +22,33 @@ def _join(output: str, *parts: str) -> str:
     return "/".join([output.rstrip("/"), *parts])
 
 
-def _listed(output: str, kind: str) -> list[str]:
-    """Visible files under OUT/<kind>/, relative to OUT (hidden temp files are not outputs)."""
+def _listed(output: str, kind: str, hidden: bool = False) -> list[str]:
+    """Files under OUT/<kind>/, relative to OUT; hidden temp files are not outputs unless `hidden`."""
     pattern = _join(output, kind, "**")
     found = FileSystems.match([pattern])[0].metadata_list
     prefix = len(output.rstrip("/")) + 1
     paths = []
     for meta in found:
         rel = meta.path[prefix:] if meta.path.startswith(output.rstrip("/")) else meta.path
-        if not any(part.startswith(".") for part in rel.split("/")):
+        if hidden or not any(part.startswith(".") for part in rel.split("/")):
             paths.append(rel)
     return sorted(paths)
 
 
-def prepare_output(output: str, overwrite: bool) -> None:
-    """Refuses to mix two runs in one directory; with `overwrite`, deletes the earlier run's outputs."""
+def prepare_output(output: str, overwrite: bool, resume: bool = False) -> None:
+    """Refuses to mix two runs in one directory. `overwrite` deletes the earlier run's outputs and staged
+    extraction; `resume` deletes its outputs but keeps what it staged, for the new run to reuse."""
     earlier = [_join(output, MANIFEST_NAME)] if FileSystems.exists(_join(output, MANIFEST_NAME)) else []
     for kind in OUTPUT_KINDS:
         earlier += [_join(output, rel) for rel in _listed(output, kind)]
-    if earlier and not overwrite:
-        raise OutputError(f"{output} holds the outputs of an earlier run; pass --overwrite to replace them")
-    if earlier:
-        FileSystems.delete(earlier)
+    staged = [] if resume else [_join(output, rel) for rel in _listed(output, STAGING, hidden=True)]
+    if (earlier or staged) and not (overwrite or resume):
+        raise OutputError(
+            f"{output} holds the outputs of an earlier run; pass --overwrite to replace them "
+            "or --resume to reuse what it extracted"
+        )
+    if earlier or staged:
+        FileSystems.delete(earlier + staged)
 
 
 def _sha256(path: str) -> tuple[str, bytes]:

@@ -29,8 +29,6 @@ class StageFn(beam.DoFn):
         self.stage = stage
         self.annotate = annotate
         self.processed = Metrics.counter(stage.name, "processed")
-        self.rejected = Metrics.counter(stage.name, "rejected")
-        self.errors = Metrics.counter(stage.name, "errors")
 
     def setup(self):
         self.stage.setup()
@@ -54,7 +52,7 @@ class StageFn(beam.DoFn):
         batch, self._batch = self._batch, []
         outcomes = self._outcomes([doc for doc, _, _ in batch])
         for (doc, timestamp, window), outcome in zip(batch, outcomes, strict=True):
-            for tag, value in self._route(doc, outcome):
+            for tag, value in route(doc, outcome, self.stage.name, self.annotate):
                 out = WindowedValue(value, timestamp, (window,))
                 yield out if tag is None else pvalue.TaggedOutput(tag, out)
 
@@ -74,24 +72,25 @@ class StageFn(beam.DoFn):
                 outcomes.append(exc)
         return outcomes
 
-    def _route(self, doc: Document, outcome: list[str] | Exception):
-        """(output tag or None for kept, value) pairs for one document."""
-        if isinstance(outcome, Exception):
-            self.errors.inc()
-            # the raw page helps debug reading and extraction; past it the text may hold PII: not kept
-            raw = doc.html if doc.html is not None else b""
-            yield ERRORS, ErrorRecord.of(doc.source, self.stage.name, _reason(outcome), raw, id=doc.id)
+
+def route(doc: Document, outcome: list[str] | Exception, stage: str, annotate: bool):
+    """(output tag or None for kept, value) pairs for one document after `stage` judged it."""
+    if isinstance(outcome, Exception):
+        Metrics.counter(stage, "errors").inc()
+        # the raw page helps debug reading and extraction; past it the text may hold PII: not kept
+        raw = doc.html if doc.html is not None else b""
+        yield ERRORS, ErrorRecord.of(doc.source, stage, _reason(outcome), raw, id=doc.id)
+        return
+    if outcome:
+        doc.rejected_by.extend(outcome)
+        for reason in outcome:
+            Metrics.counter(stage, f"rejected:{reason}").inc()
+        if not annotate:
+            Metrics.counter(stage, "rejected").inc()
+            doc.html = doc.http_headers = None
+            yield REJECTED, doc
             return
-        if outcome:
-            doc.rejected_by.extend(outcome)
-            for reason in outcome:
-                Metrics.counter(self.stage.name, f"rejected:{reason}").inc()
-            if not self.annotate:
-                self.rejected.inc()
-                doc.html = doc.http_headers = None
-                yield REJECTED, doc
-                return
-        yield None, doc
+    yield None, doc
 
 
 def _reason(exc: Exception) -> str:

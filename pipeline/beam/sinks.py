@@ -85,8 +85,8 @@ class _SortedRuns:
     """Sorts records by `_sort_key` in bounded memory: full buffers are spilled to local temp files as
     sorted runs, and `merged()` streams the k-way merge."""
 
-    def __init__(self, buffer_bytes: int = SORT_BUFFER_BYTES):
-        self.buffer_bytes = buffer_bytes
+    def __init__(self):
+        self.buffer_bytes = SORT_BUFFER_BYTES
         self.buffer: list[tuple[tuple[str, str], Document | ErrorRecord]] = []
         self.buffered = 0
         self.runs: list[str] = []

@@ -351,12 +351,11 @@ def read_parquet(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
 # ---------------------------------------------------------------------------------------------- Beam
 
 
-class ReadDocuments(beam.PTransform):
-    """Globs -> matched files (each once) -> read tasks (spread across workers) -> Documents and
-    ErrorRecords. Records are not reshuffled: a worker extracts what it reads, and raw pages never cross
-    the network.
+class PlanReads(beam.PTransform):
+    """Globs -> matched files (each once) -> read tasks, spread across workers.
 
-    Expands to {"records": Document | ErrorRecord, "files": (path, size)}.
+    Expands to {"tasks": ReadTask, "files": (path, size)}. Records are read where their task lands and
+    never reshuffled: a worker extracts what it reads, and raw pages never cross the network.
     """
 
     def __init__(self, patterns: list[str], cfg: InputConfig):
@@ -377,14 +376,14 @@ class ReadDocuments(beam.PTransform):
             | "ByPath" >> beam.GroupByKey()  # overlapping globs match a file twice: read it once
             | "Once" >> beam.ParDo(_OnceFn())
         )
-        records = (
+        tasks = (
             files
-            | "Plan"
-            >> beam.FlatMapTuple(lambda path, size: plan_tasks(path, size, cfg, relative_name(path, common)))
+            | "Plan" >> beam.FlatMapTuple(
+                lambda path, size: plan_tasks(path, size, cfg, relative_name(path, common))
+            )
             | "SpreadTasks" >> beam.Reshuffle()
-            | "Read" >> beam.ParDo(_ReadFn(cfg))
         )
-        return {"records": records, "files": files}
+        return {"tasks": tasks, "files": files}
 
 
 class _OnceFn(beam.DoFn):
@@ -398,21 +397,3 @@ class _OnceFn(beam.DoFn):
             self.twice.inc()
             logging.getLogger("curate").warning("%s matches more than one input pattern: read once", path)
         yield path, sizes[0]
-
-
-class _ReadFn(beam.DoFn):
-    def __init__(self, cfg: InputConfig):
-        self.cfg = cfg
-        self.records = beam.metrics.Metrics.counter("read", "records")
-        self.errors = beam.metrics.Metrics.counter("read", "errors")
-
-    def process(self, task: ReadTask):
-        from pipeline.beam.progress import Progress
-
-        progress = Progress.get()
-        for record in read_task(task, self.cfg):
-            self.records.inc()
-            if isinstance(record, ErrorRecord):
-                self.errors.inc()
-            progress.tick()
-            yield record

@@ -1,0 +1,211 @@
+"""`curate run`: Beam flags, input listing, output preparation, the run, its summary and exit status.
+
+Checks that can fail fast do so before anything heavy: the config (validated on load), the Beam flags
+(refused when Beam does not know them, unless given after `--`), the input globs (listed with a time
+limit), the output directory and every model or file a stage needs (`Stage.check`).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+from dataclasses import dataclass
+
+from schemas.config import Config
+from schemas.manifest import MANIFEST_NAME
+
+EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
+LIST_TIMEOUT_S = 60.0  # a glob on an unreachable filesystem fails after this, not after minutes of retries
+
+
+class UsageError(Exception):
+    """A flag, input or output that makes the run impossible; the message is one line."""
+
+
+@dataclass
+class RunRequest:
+    inputs: list[str]
+    output: str
+    cfg: Config
+    beam_flags: list[str]
+    overwrite: bool = False
+    resume: bool = False
+    dry_run: bool = False
+    wait: bool = True
+
+
+def beam_flags(given: list[str], passthrough: list[str], workers: int) -> list[str]:
+    """Flags for Beam's PipelineOptions: `given` must be options Beam knows (a typo is refused, not
+    dropped with a warning); `passthrough` (after `--`) goes to Beam unchecked."""
+    if given:
+        unknown = _unknown_beam_flags(given)
+        if unknown:
+            raise UsageError(
+                f"unknown flag {unknown[0]} (neither curate's nor a Beam pipeline option); "
+                "put flags for other runners after --"
+            )
+    flags = [*given, *passthrough]
+    if not any(a == "--runner" or a.startswith("--runner=") for a in flags):
+        # FnApiRunner is the engine behind DirectRunner for batch; naming it skips the Prism
+        # attempt, which needs a download this kind of machine cannot make.
+        flags.append("--runner=FnApiRunner")
+    if workers > 1:
+        flags += [f"--direct_num_workers={workers}", "--direct_running_mode=multi_processing"]
+    return flags
+
+
+def _unknown_beam_flags(flags: list[str]) -> list[str]:
+    from apache_beam.options.pipeline_options import PipelineOptions, _BeamArgumentParser
+
+    parser = _BeamArgumentParser(allow_abbrev=False)
+    pending = list(PipelineOptions.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        cls._add_argparse_args(parser)
+    _, unknown = parser.parse_known_args(flags)
+    return [flag for flag in unknown if flag.startswith("-")]
+
+
+def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> None:
+    """Raises UsageError naming the glob when one matches nothing or its filesystem fails or hangs."""
+    from apache_beam.io.filesystems import FileSystems
+
+    outcome: dict[str, object] = {}
+
+    def match() -> None:
+        for pattern in patterns:
+            try:
+                found = FileSystems.match([pattern])[0].metadata_list
+            except Exception as exc:  # reported below, one line
+                outcome[pattern] = exc
+                return
+            if not found:
+                outcome[pattern] = None
+                return
+
+    worker = threading.Thread(target=match, daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        raise UsageError(f"listing the inputs took more than {timeout_s:g} s: {' '.join(patterns)}")
+    for pattern, problem in outcome.items():
+        if problem is None:
+            raise UsageError(f"no input file matches {pattern}")
+        raise UsageError(
+            f"cannot list {pattern}: {type(problem).__name__}: {' '.join(str(problem).split())[:300]}"
+        )
+
+
+def run(request: RunRequest) -> int:
+    import apache_beam as beam
+    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+
+    from pipeline.beam.graph import build_pipeline
+    from pipeline.beam.outputs import OutputError, prepare_output
+
+    options = PipelineOptions(request.beam_flags)
+    runner = options.view_as(StandardOptions).runner or "FnApiRunner"
+    if not request.dry_run:
+        list_inputs(request.inputs)
+        try:
+            prepare_output(request.output, request.overwrite, request.resume)
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
+    pipeline = beam.Pipeline(options=options)
+    try:
+        build_pipeline(pipeline, request.inputs, request.output, request.cfg, resume=request.resume)
+    except (FileNotFoundError, ValueError) as exc:  # a stage's model or file (Stage.check)
+        raise UsageError(" ".join(str(exc).split())) from None
+    if request.dry_run:
+        return _dry_run(pipeline, runner)
+    started = time.monotonic()
+    result = pipeline.run()
+    if not request.wait:
+        job = getattr(result, "job_id", lambda: None)()
+        print(f"submitted to {runner}" + (f": job {job}" if job else ""))
+        url = _console_url(options, job)
+        if url:
+            print(url)
+        return EXIT_OK
+    state = result.wait_until_finish()
+    if str(state).split(".")[-1] not in ("DONE", "None"):
+        print(f"error: the {runner} job ended in state {state}", file=sys.stderr)
+        return EXIT_ERRORS
+    manifest = read_manifest(request.output)
+    print(summary(manifest, time.monotonic() - started))
+    status, message = exit_status(manifest, request.cfg)
+    if message:
+        print(message, file=sys.stderr)
+    return status
+
+
+def _dry_run(pipeline, runner: str) -> int:
+    """Translates the graph without running it: transform count and the size of the serialized graph."""
+    proto = pipeline.to_runner_api()
+    transforms = len(proto.components.transforms)
+    size = len(proto.SerializeToString())
+    print(
+        f"dry run for {runner}: {transforms} transforms, graph of {size / 2**20:.2f} MiB; nothing written"
+    )
+    return EXIT_OK
+
+
+def _console_url(options, job: str | None) -> str | None:
+    from apache_beam.options.pipeline_options import GoogleCloudOptions
+
+    gcp = options.view_as(GoogleCloudOptions)
+    if not job or not gcp.project or not gcp.region:
+        return None
+    return f"https://console.cloud.google.com/dataflow/jobs/{gcp.region}/{job}?project={gcp.project}"
+
+
+def read_manifest(output: str) -> dict:
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(f"{output.rstrip('/')}/{MANIFEST_NAME}") as handle:
+        return json.load(handle)
+
+
+def exit_status(manifest: dict, cfg: Config) -> tuple[int, str]:
+    """EXIT_ERRORS when every input record failed or errors exceed `output.max_error_share`."""
+    counts = manifest["counts"]
+    total, errors = counts["input"], counts["errors"]
+    if total and errors == total:
+        return EXIT_ERRORS, f"error: every one of the {total:,} input records failed; see errors/"
+    share = errors / total if total else 0.0
+    if share > cfg.output.max_error_share:
+        return EXIT_ERRORS, (
+            f"error: {errors:,} of {total:,} records ({share:.1%}) are in errors/, more than "
+            f"output.max_error_share = {cfg.output.max_error_share:g}"
+        )
+    return EXIT_OK, ""
+
+
+def summary(manifest: dict, seconds: float | None = None) -> str:
+    """The one-screen end-of-run summary."""
+    counts = manifest["counts"]
+    lines = [f"documents in {counts['input']:>10,}" + (f"   ({seconds:.1f} s)" if seconds else "")]
+    lines.append(f"kept         {counts['kept']:>10,}")
+    lines.append(f"rejected     {counts['rejected']:>10,}")
+    for stage in manifest["funnel"]:
+        if stage["rejected"] or stage["errors"]:
+            lines.append(
+                f"  {stage['stage']:<24} rejected {stage['rejected']:>8,}   errors {stage['errors']:>6,}"
+            )
+    for reason, n in sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"    {reason:<40} {n:>8,}")
+    lines.append(f"errors       {counts['errors']:>10,}   (read {counts['read_errors']:,})")
+    if manifest.get("pii_redacted"):
+        redacted = ", ".join(f"{k} {v:,}" for k, v in manifest["pii_redacted"].items())
+        lines.append(f"pii redacted {sum(manifest['pii_redacted'].values()):>10,}   ({redacted})")
+    total = sum(d["tokens"] for d in manifest["domains"].values())
+    lines.append(f"tokens kept  {total:>10,}")
+    for name, d in manifest["domains"].items():
+        lines.append(
+            f"  {name:<14} docs {d['documents']:>8,}   tokens {d['tokens']:>12,}   weight {d['weight']:.3f}"
+        )
+    lines.append(f"shards       {sum(1 for s in manifest['shards'] if s['kind'] == 'shards'):>10,}")
+    return "\n".join(lines)
