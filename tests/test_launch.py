@@ -68,6 +68,7 @@ def test_an_unknown_flag_is_refused_and_beam_flags_are_not(corpus, tmp_path, cap
 def test_bad_paths_fail_fast_in_one_line(corpus, tmp_path):
     for args, message in (
         (["--input", f"{corpus}/nothing-*.jsonl"], "error: no input file matches"),
+        (["--input", "nosuch://bucket/crawl/*.warc.gz"], "error: cannot list nosuch://bucket/crawl/*.warc.gz"),
         (
             ["--input", f"{corpus}/*.gz", "--set", "classifiers.langid.model=/nowhere/lid.ftz"],
             "error: classifiers.langid.model: no such file: /nowhere/lid.ftz",

@@ -77,6 +77,17 @@ def _star(step: beam.DoFn) -> beam.ParDo:
     return beam.ParDo(step).with_output_types(tuple[Any, Any]).with_outputs(CHANGED, main="edges")
 
 
+class DistinctPairs(beam.PTransform):
+    """(a, b) pairs, each once: grouped by a (a node has few pairs), not by a combiner over every pair."""
+
+    def expand(self, pairs):
+        return (
+            pairs
+            | "ByFirst" >> beam.GroupByKey()
+            | "Once" >> beam.FlatMapTuple(lambda a, bs: [(a, b) for b in sorted(set(bs))])
+        )
+
+
 def _both_directions(big, small):
     return [(big, small), (small, big)]
 
@@ -106,7 +117,7 @@ class ConnectedComponents(beam.PTransform):
             edges
             | "Orient" >> beam.MapTuple(lambda a, b: (max(a, b), min(a, b)))
             | "NoLoops" >> beam.Filter(lambda edge: edge[0] != edge[1])
-            | "Distinct" >> beam.Distinct()
+            | "Distinct" >> DistinctPairs()
         )
         changed = []
         for r in range(self.max_rounds):
@@ -121,7 +132,13 @@ class ConnectedComponents(beam.PTransform):
             )
             current = small.edges
             changed = [large[CHANGED], small[CHANGED]]
-        labels = current | "Label" >> beam.CombinePerKey(min)
+        # a node's edges are few once the stars formed: grouped, not combined (a lifted combine would keep a
+        # table of up to a million nodes per worker)
+        labels = (
+            current
+            | "ByNodeFinal" >> beam.GroupByKey()
+            | "Label" >> beam.MapTuple(lambda n, ms: (n, min(ms)))
+        )
         last_changed = (
             changed | "LastRoundChanged" >> beam.Flatten() | "CountChanged" >> beam.CombineGlobally(sum)
         )

@@ -23,7 +23,7 @@ import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
 
-from pipeline.beam.components import ConnectedComponents
+from pipeline.beam.components import ConnectedComponents, DistinctPairs
 from pipeline.beam.joins import LINK_SPREAD, JoinOne, LinkToBest
 from pipeline.dedup.keys import key63, line_hashes, line_key, priority, remove_lines, text_key, url_key
 from pipeline.dedup.minhash import Signer, sketch_similarity
@@ -281,7 +281,9 @@ class _Sign(beam.DoFn):
 
 
 class SketchSimilarity(beam.PTransform):
-    """(a, b) node pairs -> (a, b, Jaccard of their shingle sets), each sketch fetched where it is needed."""
+    """(a, b) node pairs -> (a, b, Jaccard of their shingle sets), with b the hub of its pairs (a bucket's
+    best node, a cluster's keeper). b's sketch is fetched first, by slim groups that may be huge; a's
+    next, by groups as small as a node's pairs, which carry the fetched sketch."""
 
     def __init__(self, sketches):
         super().__init__()
@@ -290,11 +292,11 @@ class SketchSimilarity(beam.PTransform):
     def expand(self, pairs):
         return (
             pairs
-            | "ByFirst" >> beam.Map(lambda ab: (key63(ab[0][-1]), ab))
-            | "FirstSketch" >> JoinOne(self.sketches)
-            | "BySecond" >> beam.MapTuple(lambda ab, sa: (key63(ab[1][-1]), (ab, sa)))
-            | "SecondSketch" >> JoinOne(self.sketches)
-            | "Compare" >> beam.MapTuple(lambda ab_sa, sb: (*ab_sa[0], sketch_similarity(ab_sa[1], sb)))
+            | "ByHub" >> beam.Map(lambda ab: (key63(ab[1][-1]), ab))
+            | "HubSketch" >> JoinOne(self.sketches)
+            | "ByMember" >> beam.MapTuple(lambda ab, sb: (key63(ab[0][-1]), (ab, sb)))
+            | "MemberSketch" >> JoinOne(self.sketches)
+            | "Compare" >> beam.MapTuple(lambda ab_sb, sa: (*ab_sb[0], sketch_similarity(sa, ab_sb[1])))
         )
 
 
@@ -334,13 +336,13 @@ class MinHashDedup(beam.PTransform):
         signed = docs | "Sign" >> beam.ParDo(_Sign(self.settings)).with_output_types(
             tuple[Any, Any]
         ).with_outputs("sketch", "bands", ERRORS, main="docs")
-        candidates = signed.bands | "Candidates" >> LinkToBest() | "DistinctPairs" >> beam.Distinct()
+        candidates = signed.bands | "Candidates" >> LinkToBest() | "DistinctPairs" >> DistinctPairs()
         # only documents with a candidate keep their sketch past this point
         sketches = (
             candidates
-            | "CandidateIds" >> beam.FlatMap(lambda ab: [key63(ab[0][-1]), key63(ab[1][-1])])
-            | "DistinctIds" >> beam.Distinct()
-            | "ById" >> beam.Map(lambda doc_id: (doc_id, doc_id))
+            | "CandidateIds" >> beam.FlatMap(lambda ab: [(key63(ab[0][-1]), 0), (key63(ab[1][-1]), 0)])
+            | "ById" >> beam.GroupByKey()  # once per document (a document has few pairs)
+            | "Once" >> beam.MapTuple(lambda key, _: (key, key))
             | "CandidateSketches" >> JoinOne(signed.sketch)
         )
         threshold = minhash.threshold

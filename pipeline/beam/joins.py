@@ -19,8 +19,9 @@ import apache_beam as beam
 
 from schemas.hashing import stable_hash
 
-# Items of one group that wait for their value in memory before the rest wait on local disk.
-SPILL_ITEMS = 100_000
+# Items of one group that wait for their value in memory before the rest wait on local disk (items of a
+# few KB at most: a few tens of MB).
+SPILL_ITEMS = 10_000
 _VALUE, _ITEM = 0, 1
 
 

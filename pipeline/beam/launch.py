@@ -17,7 +17,7 @@ from schemas.config import Config
 from schemas.manifest import MANIFEST_NAME
 
 EXIT_OK, EXIT_MISMATCH, EXIT_USAGE, EXIT_ERRORS = 0, 1, 2, 3
-LIST_TIMEOUT_S = 60.0  # a glob on an unreachable filesystem fails after this, not after minutes of retries
+LIST_TIMEOUT_S = 30.0  # a glob on an unreachable filesystem fails after this, not after minutes of retries
 
 
 class UsageError(Exception):
@@ -108,13 +108,20 @@ def run(request: RunRequest) -> int:
 
     options = PipelineOptions(request.beam_flags)
     runner = options.view_as(StandardOptions).runner or "FnApiRunner"
+    if request.dry_run and runner == "DataflowRunner":
+        _check_gcs_locations(options)
+        # Beam's translation-only mode: the Dataflow job is built offline and never submitted
+        options = PipelineOptions([*request.beam_flags, "--dry_run=True"])
     if not request.dry_run:
         list_inputs(request.inputs)
         try:
             prepare_output(request.output, request.overwrite, request.resume)
         except OutputError as exc:
             raise UsageError(str(exc)) from None
-    pipeline = beam.Pipeline(options=options)
+    try:
+        pipeline = beam.Pipeline(options=options)  # Beam validates the runner's options here
+    except ValueError as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
     try:
         build_pipeline(pipeline, request.inputs, request.output, request.cfg, resume=request.resume)
     except (FileNotFoundError, ValueError) as exc:  # a stage's model or file (Stage.check)
@@ -143,14 +150,32 @@ def run(request: RunRequest) -> int:
 
 
 def _dry_run(pipeline, runner: str) -> int:
-    """Translates the graph without running it: transform count and the size of the serialized graph."""
-    proto = pipeline.to_runner_api()
-    transforms = len(proto.components.transforms)
-    size = len(proto.SerializeToString())
+    """Translates the graph without running it; prints its transform count and serialized size."""
+    if runner == "DataflowRunner":
+        job = pipeline.run().job
+        proto, request = job.proto_pipeline, job.proto._pb.ByteSize()
+        extra = f", job request {request / 2**10:.1f} KiB"
+    else:
+        proto, extra = pipeline.to_runner_api(), ""
+    size = proto.ByteSize()
     print(
-        f"dry run for {runner}: {transforms} transforms, graph of {size / 2**20:.2f} MiB; nothing written"
+        f"dry run for {runner}: {len(proto.components.transforms)} transforms, pipeline graph "
+        f"{size / 2**20:.2f} MiB{extra}; nothing was run or written"
     )
     return EXIT_OK
+
+
+def _check_gcs_locations(options) -> None:
+    """Beam falls back to creating a default bucket (over the network, minutes offline) when neither
+    location is a valid gs:// path: say so at once instead."""
+    from apache_beam.options.pipeline_options import GoogleCloudOptions
+    from apache_beam.options.pipeline_options_validator import PipelineOptionsValidator
+
+    gcp = options.view_as(GoogleCloudOptions)
+    validator = PipelineOptionsValidator(options, "DataflowRunner")
+    errors = validator.validate_gcs_path(gcp, "temp_location")
+    if errors and validator.validate_gcs_path(gcp, "staging_location"):
+        raise UsageError(f"--temp_location: {errors[0]}")
 
 
 def _console_url(options, job: str | None) -> str | None:
