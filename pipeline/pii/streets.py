@@ -1,0 +1,329 @@
+"""Street addresses in the styles the postal services publish: English-speaking and Indian (number, name,
+street type), German and Dutch (compound name ending in a street word, then the number), French, Spanish,
+Italian and Portuguese (street type first), US military (PSC/Unit/ship with APO/FPO/DPO), and post-office
+boxes.
+
+A street name alone identifies no one; with its house number it locates a home. So every pattern needs
+the house number (or the flat), except the French "rue ..." that faker and real letters write without one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from pipeline.pii.hits import Hit
+
+def alternation(words: Iterable[str], word_start: bool = False) -> str:
+    """A regex matching any of `words`, written as a trie: Python's engine tries the branches of a plain
+    alternation one by one at every position, but walks a trie once (streets were 2/3 of the PII time).
+
+    `word_start` requires that no word character precedes the match, checked after the first character so
+    that the engine still jumps to the positions of the first characters.
+    """
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict, guard: bool = False) -> str:
+        branches = [
+            re.escape(char) + (rf"(?<!\w{re.escape(char)})" if guard else "") + build(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?" if len(branches) == 1 and len(branches[0]) > 1 else f"{body}?"
+        return body
+
+    return "(?:" + build(tree, word_start) + ")"
+
+
+_CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ])"
+_WORD = rf"{_CAP}[^\W\d_]*(?:['’.-][^\W\d_]*)*"  # a capitalized word, no digits: O'Neill, Saint-Denis, St.
+_SP = r"[ \t\u00a0]"
+
+# USPS Publication 28 appendix C1 street suffixes and their abbreviations; Royal Mail, Australia Post and
+# NZ Post thoroughfare types; India Post's common locality words (Marg, Nagar, ...).
+_EN_TYPES = (
+    "Alley Annex Approach Arcade Avenue Bayou Beach Bend Bluff Bottom Boulevard Brae Branch Bridge "
+    "Broadway Brook Burg Bypass Camp Canyon Cape Causeway Center Centre Chase Circle Circuit Circus "
+    "Cliff Close Club Common Concourse Corner Course Court Cove Creek Crescent Crest Croft Crossing "
+    "Crossroad Curve Dale Dam Dene Divide Drive Drove Estate Esplanade Expressway Extension Fall Ferry "
+    "Field Flat Ford Forest Forge Fork Fort Freeway Garden Gardens Garth Gate Gateway Glade Glen Grange "
+    "Green Grove Harbor Harbour Haven Height Heights Highway Hill Hollow Inlet Island Isle Junction Key "
+    "Knoll Lake Landing Lane Light Loaf Lock Lodge Loop Mall Manor Meadow Mews Mill Mission Motorway "
+    "Mount Mountain Neck Nook Orchard Oval Overpass Paddock Parade Park Parkway Pass Passage Path Pike "
+    "Pine Place Plain Plaza Point Port Prairie Promenade Quay Radial Ramp Ranch Rapid Reserve Rest "
+    "Retreat Ridge Rise River Road Route Row Rue Run Shoal Shore Skyway Spring Spur Square Station "
+    "Strand Stravenue Stream Street Summit Terrace Throughway Trace Track Trafficway Trail Tunnel "
+    "Turnpike Underpass Union Vale Valley Viaduct View Village Ville Vista Walk Wall Way Well Wharf Wynd "
+    "Yard Marg Nagar Colony Chowk Gali Sector Layout Enclave Vihar Puram Bagh Ganj Bazar Bazaar Cross "
+    "Main Peth Wadi Pada Halli Palya Mohalla Society Zila "
+    # AS/NZS 4819 road types (Australia Post, NZ Post), less those that are everyday words of technical
+    # prose (End, Line, Link, Part, Edge, Upper, Lower, Range, Block, Steps)
+    "Access Alleyway Amble Anchorage Artery Basin Boardwalk Brace Brow Byway Centreway Circlet Colonnade "
+    "Copse Courtyard Crossway Cruiseway Cutting Dell Deviation Distributor Driveway Entrance Fairway "
+    "Firetrail Footway Foreshore Formation Frontage Gully Highroad Interchange Intersection Laneway Lees "
+    "Lookout Meander Outlook Parklands Pathway Piazza Plateau Pocket Quad Quadrangle Quadrant Quays "
+    "Ramble Reach Ridgeway Riverway Riviera Roads Roadside Roadway Ronde Rotary Round Siding Slope Strip "
+    "Mew Subway Tarn Thoroughfare Tollway Top Tor Towers Trailer Triangle Trunkway Villas Wade Walkway Front "
+    "Follow Gap Ride Turn Ground Sound Subdivision Homes "
+).split()
+_EN_TYPE = alternation(_EN_TYPES)
+_EN_ABBREVIATIONS = "Ave Blvd Cir Cres Ct Dr Expy Fwy Gr Hwy Ln Pde Pkwy Pl Rd Sq St Ste Tce Ter Tpke Trl Xing".split()
+_BREAK = rf"(?:{_SP}+|{_SP}*\n{_SP}*)"  # between two parts of an address: spaces, or one line break
+# Flats, suites, floors and doors after the street, one or two of them (Edif. 879, Depto. 139).
+_UNIT_WORDS = (
+    "Apt Apartment Suite Ste Unit Flat Floor Room Bldg Building Appartamento Piano Interno Int Scala Piso "
+    "Puerta Escalera Depto Dpto Departamento Apto Apartamento Edif Edificio Interior Local Oficina Of Casa Lote "
+    "Manzana Mz Lt Bloco Sala Andar Étage étage app appt bureau porte bus Bus Stiege Tür Top"
+).split()
+_UNIT_WORD = alternation(_UNIT_WORDS)
+_UNIT = rf"(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}\.?|#){_SP}*[\w-]{{1,6}}){{0,2}}"
+_NAME_WORD = rf"(?!{_UNIT_WORD}\b){_WORD}"  # a word of a street's name, not the flat after it
+# A unit, lot or block before the house number: Unit 5, 12 Smith St (Australia Post); Blk 5 Lot 6 (the
+# Philippines); India Post's house, flat, plot and door numbers (H.No. 12-3-45, #12, Flat No. 3B).
+_BUILDING = (
+    "(?:Building|Bldg|Tower|Towers|Suites|Plaza|Center|Centre|House|Court|Residences|Apartment|Apartments|"
+    "Condominium|Condominiums|Mansion|Mansions|Hall)"
+)
+_EN_LEAD_UNIT = (
+    rf"(?:(?:Unit|Apt|Apartment|Suite|Level|Lot|Shop|Flat|Villa|Blk|Block|Bldg|Building|Floor|Room|Studio)\.?"
+    rf"{_SP}*\d{{1,5}}[A-Za-z]?{_SP}*[,/]?{_BREAK}?"
+    rf"|B\d{{1,3}}{_SP}+L\d{{1,3}}{_SP}+"  # B14 L09: block and lot
+    # 7th Floor Larsen Building, / 7F Cucumber Suites, / Mcgee Building, (a building before the street)
+    rf"|(?:\d{{1,2}}(?:F|st|nd|rd|th){_SP}*(?:Floor{_SP}+)?)?(?:(?:{_WORD}{_SP}+){{0,3}}{_BUILDING}\.?"
+    rf"(?:{_SP}+\d{{1,3}})?{_SP}*){{1,2}},?{_BREAK})"
+)
+_EN_LEAD_NUMBER = rf"(?:(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|No|Lot|#)\.?{_SP}*)"
+_EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
+_ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
+# At least one word names the street: "2 Follow" or "1 Front" alone is prose.
+_EN_STREET = rf"(?:(?:{_NAME_WORD}|{_ORDINAL}){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
+# 1600 Amphitheatre Parkway / 838 Washington Knolls Suite 508 / 12/4 Gandhi Nagar / 2822-A Uranus Street
+_EN_NUMBER_FIRST = re.compile(
+    rf"{_EN_LEAD_UNIT}{{0,2}}{_EN_LEAD_NUMBER}?"
+    rf"\d{{1,6}}[A-Za-z]?(?:[/-](?:\d{{1,5}}[A-Za-z]?|[A-Za-z]\b))*,?{_BREAK}{_EN_STREET}{_UNIT}"
+    rf"(?:,?{_BREAK}RD{_SP}+\d{{1,3}}\b)?"  # NZ Post rural delivery: 26 Shaw-Baker Track RD 10
+    # Yakal Estates, Palanan Avenue / 15th Avenue, Pluto Estates Phase 4: street and estate
+    rf"(?:{_SP}+Phase{_SP}+\d{{1,2}}\b)?(?:,{_SP}+{_EN_STREET}(?:{_SP}+(?:Phase{_SP}+)?\d{{1,4}}\b)?)?"
+)
+# H.No. 894, Mittal: India Post's house-number words mark an address even before a street without a type
+_EN_HOUSE_NAMED = re.compile(
+    rf"(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No)\.?{_SP}*\d{{1,6}}[A-Za-z]?"
+    rf"(?:[/-]\d{{1,5}}[A-Za-z]?)*,?{_BREAK}{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}"
+)
+# Studio 12\nO'Neill Isle: the flat on its own line above the street (Royal Mail)
+_EN_FLAT_FIRST = re.compile(
+    rf"(?:Flat|Studio|Apartment|Unit){_SP}+\d{{1,4}}[A-Za-z]?,?{_BREAK}(?:\d{{1,5}}{_SP}+)?"
+    rf"(?:{_WORD}{_SP}+){{0,3}}{_EN_TYPE}s?\b"
+)
+
+# German, Austrian, Swiss and Dutch street words that end a compound name: Hauptstraße 12, Ameliahof 3.
+# Left out: words that end common nouns of technical prose (String, Generator, Passwort, Eingabefeld).
+_GERMANIC = (
+    "straße strasse str. gasse gässli weg allee platz ring damm ufer steig stieg pfad chaussee zeile kai "
+    "promenade graben anger winkel bogen höhe siedlung steg straat laan plein gracht kade hof pad steeg "
+    "baan dijk singel dreef plantsoen kanaal wal lei steenweg hoven erf vaart boulevard "
+).split()
+_GERMANIC_SUFFIXES = tuple(_GERMANIC)
+_GERMANIC_TAIL = re.compile(
+    rf"(?i:{alternation(_GERMANIC)}){_BREAK}"
+    rf"(?P<no>\d{{1,5}}(?!\d)(?:[a-zA-Z](?!\w)|{_SP}[A-Z](?!\w))?(?:{_SP}?[/-]{_SP}?\d{{1,5}}[a-z]?)*"
+    rf"(?:{_SP}+(?:bus|Bus|Stiege|Top|Tür){_SP}*\d{{1,4}})?)(?![\w.,]\d|{_SP}?(?:[KMGT]i?B|%|px|ms|Bytes?)\b)"
+)
+# Words that open a German or Dutch street name before the compound: Alte Landstraße, Van Baerlestraat.
+_GERMANIC_OPENERS = (
+    "Alte Alter Altes Neue Neuer Neues Große Großer Grosse Kleine Kleiner Obere Oberer Untere Unterer Hohe "
+    "Hoher Lange Langer Breite Breiter Sankt St. Bad Van Von De Den Het Sint Oude Nieuwe Korte Lange Hoge"
+).split()
+_GERMANIC_HEAD = re.compile(rf"(?:{alternation(_GERMANIC_OPENERS)}{_SP}+)?{_CAP}[\w'’.-]*$")
+_TECHNICAL_COMPOUNDS = ("tring", "keyring")  # String 3, Keyring 2
+
+# French, Spanish, Italian and Portuguese: the street type comes first (La Poste, Correos, Correos de
+# México, Poste Italiane, CTT, Correios), the number after the name, often after a comma; "S/N" when the
+# house has none. French writes the type in lower case.
+_ROMANCE_TYPES = (
+    "Rue Avenue Av Boulevard Bd Bld Blv Chemin Allée Impasse Place Quai Route Cours Passage Square Voie Sentier "
+    "Calle C/ Avenida Avda Paseo Pasaje Psje Plaza Camino Carretera Ronda Travesía Glorieta Callejón Privada "
+    "Cerrada Circuito Prolongación Continuación Retorno Andador Periférico Calzada Eje Circunvalación "
+    "Corredor Viaducto Peatonal Ampliación Diagonal Diag Transversal Carrera Cañada Cuesta Rambla Urbanización "
+    "Via Viale Piazza Piazzale Corso Largo Vicolo Contrada Borgo Strada Stretto Rotonda Lungomare Salita "
+    "Canale Incrocio Rua R Travessa Trav Alameda Estrada Praça Praceta Beco Rotunda Rodovia Ladeira "
+    "Esplanada Viaduto Vereda Colônia Fazenda Chácara Sítio Quadra Setor Conjunto Residencial Loteamento "
+    "Vila Jardim Parque Núcleo Trecho Recanto Morro Lagoa Passarela Feira Estação Condomínio Campo Área "
+    "Aeroporto"
+).split()
+_FRENCH_TYPES = (
+    "rue avenue av boulevard boul bd chemin allée impasse place quai route cours passage square voie rang montée "
+    "côte croissant promenade terrasse carré ruelle sentier autoroute"
+)
+_STREET_TYPE = rf"(?:{alternation(_ROMANCE_TYPES + _FRENCH_TYPES.split(), word_start=True)}\.?)"
+_ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
+_PARTICLES = r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el)"
+_NAME = rf"(?:{_NAME_WORD}|\d{{1,2}}|{_PARTICLES})"
+_HOUSE_NUMBER = (
+    rf"(?:(?:[Nn][º°o]\.?{_SP}*|#{_SP}*)?\d{{1,5}}(?:{_SP}?(?:bis|ter)\b|[A-Za-z]\b|{_SP}[A-Z]\b)?(?:[-/]\d{{1,5}})?"
+    rf"(?:{_SP}\d{{1,5}})?(?![\w.,]\d)|[Ss]/[Nn]\b)"  # Mexico writes the inner number after the outer
+)
+_CARDINAL = r"(?:Sur|Norte|Este|Oeste)"
+_COLOMBIAN_AXES = "[Cc]alle|Cl|[Cc]arrera|Cra|Cr|Kr|Transversal|Tv|Tr|Diagonal|Dg|Avenida|Av|Ak|Ac"
+_ROMANCE = re.compile(
+    # the grid first: its cardinal after the number is part of the address
+    # Calle 45 # 12-34 / Cl. 23 # 5-5 Sur / Av. calle 129 # 6-64: Colombia's grid (nomenclatura urbana)
+    rf"(?:(?:Avenida|Av\.?){_SP}+)?(?:{_COLOMBIAN_AXES})\.?{_SP}+(?:\d{{1,3}}[A-Zª]?|{_NAME_WORD})"
+    rf"(?:{_SP}?Bis)?(?:{_SP}?[A-Z]\b)?(?:{_SP}+{_CARDINAL})?{_SP}*(?:#|No\.?|N[º°]){_SP}*\d{{1,3}}[A-Z]?"
+    rf"{_SP}?-{_SP}?\d{{1,3}}(?:{_SP}+{_CARDINAL})?"
+    # Calle de Ana Pérez 45 / Via Roma, 12 Appartamento 3 / Rua das Flores, 100 / rue du Lac 12 / Largo X, S/N
+    rf"|{_STREET_TYPE}{_SP}+(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:{_SP}+{_NAME}){{0,5}}?{_SP}*,?{_BREAK}"
+    rf"{_HOUSE_NUMBER}{_UNIT}"
+    # Av. 2 N° 84: a numbered street, then the house after N°
+    rf"|{_STREET_TYPE}{_SP}+\d{{1,3}}{_SP}+[Nn][º°o]\.?{_SP}*\d{{1,5}}\b{_UNIT}"
+)
+# 12, rue de la Paix / 8 avenue Victor Hugo / 1234, boul. Saint-Laurent: only French puts the number first
+_FRENCH_NUMBER_FIRST = re.compile(
+    rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())})\.?{_SP}+"
+    rf"(?:{_PARTICLES}{_SP}*)?{_NAME_WORD}(?:[ -]{_NAME}){{0,4}}{_UNIT}"
+)
+# rue de Salmon / boulevard Jeanne Delorme: letters name the street without its number too
+_FRENCH_NAMED = re.compile(
+    rf"{alternation('rue avenue boulevard chemin allée impasse quai'.split(), word_start=True)}{_SP}+"
+    rf"(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:[ -]{_NAME_WORD}){{0,3}}"
+)
+# USPS Publication 28, section 237: PSC/CMR/Unit and Box numbers, or a ship, over APO/FPO/DPO AA/AE/AP.
+_MILITARY = re.compile(
+    rf"(?:PSC|CMR|Unit){_SP}+\d{{1,5}},?{_SP}+Box{_SP}+\d{{1,5}}(?:{_SP}*,?{_BREAK}?(?:APO|FPO|DPO){_SP}+"
+    rf"(?:AA|AE|AP){_SP}+\d{{5}}(?:-\d{{4}})?)?"
+    rf"|(?:USS|USNS|USNV|USCGC){_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}{_SP}*,?{_BREAK}?(?:APO|FPO|DPO){_SP}+"
+    rf"(?:AA|AE|AP){_SP}+\d{{5}}(?:-\d{{4}})?"
+)
+# A street named without its type ("Los Pinos 26", "Lautaro 79") is an address when the postcode and town
+# follow on the same line after a comma or on the next line, as every postal format writes them.
+_POSTCODE = (
+    rf"(?:[A-Z]{{1,2}}-)?\d{{3,7}}(?:[ -]\d{{2,4}})?|[A-Z]\d[A-Z]{_SP}?\d[A-Z]\d|[A-Z]{{1,2}}\d[A-Z\d]?{_SP}?\d[A-Z]{{2}}"
+)
+# Address labels (and the Japanese and Chinese "send to" labels): what follows them is an address.
+_ADDRESS_LABEL = (
+    r"(?:(?i:address|adresse|anschrift|dirección|direccion|domicilio|indirizzo|endereço|morada|adres)\s?:|"
+    r"住所|送付先|宛先|地址|邮寄地址|收件地址)[ \t\u00a0:：]*$"
+)
+_ADDRESS_LABEL_BEFORE = re.compile(_ADDRESS_LABEL)
+_TYPELESS_NAME = re.compile(
+    rf"(?:(?:Los|Las|La|El|Lord|Don|Doña|San|Santa|Av\.|Avda\.){_SP}+)?{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}{_SP}+$"
+)
+_HOUSE_END = re.compile(rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}")
+_TYPELESS_OVER_POSTCODE = re.compile(
+    rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}(?=(?:,{_SP}*|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
+)
+_TYPELESS_WITH_UNIT = re.compile(rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}\.?|#){_SP}*[\w-]{{1,6}}){{1,2}}")
+# Post-office boxes reach a person as surely as a street: PO Box (USPS, Australia Post's GPO Box, Locked
+# Bag), Postfach, case/boîte postale, BP, apartado, casilla, caixa postal, casella postale, postbus.
+_POSTAL_BOX = re.compile(
+    rf"(?:P\.?{_SP}?O\.?{_SP}?Box|Post{_SP}+Office{_SP}+Box|GPO{_SP}+Box|Locked{_SP}+Bag|Private{_SP}+Bag|Postfach|"
+    rf"[Cc]ase{_SP}+postale|[Bb]oîte{_SP}+postale|BP|Apartado(?:{_SP}+de{_SP}+[Cc]orreos)?|"
+    rf"Casilla(?:{_SP}+de{_SP}+[Cc]orreos?)?|Caixa{_SP}+Postal|Casella{_SP}+[Pp]ostale|Postbus)\.?{_SP}*"
+    rf"(?:n[º°o]\.?{_SP}*)?\d{{1,6}}(?:{_SP}\d{{2,4}}){{0,2}}(?!\w)"
+)
+_POSTAL_BOX_BEFORE = re.compile(
+    rf"(?:Box|Bag|Postfach|postale|BP|Apartado|[Cc]orreos?|Casilla|Postal|Postbus)\.?{_SP}*(?:n[º°o]\.?{_SP}*)?$"
+)
+# Where a house number can start: a digit that does not continue a token. Every style but the
+# French "rue ..." has one, so one scan finds the few places worth the style patterns (a pass of each
+# pattern over the page cost 3x more).
+_ANCHOR = re.compile(r"\D(?=\d)")
+_NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ./-_")  # inside a token
+_NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
+_NUMBER_THEN_WORD = re.compile(
+    r"\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th))"
+)
+_MILITARY_BEFORE = re.compile(rf"(?:PSC|CMR|Unit){_SP}+$|(?:APO|FPO|DPO){_SP}+(?:AA|AE|AP){_SP}+$")
+_FLAT_BEFORE = re.compile(rf"(?:Flat|Studio|Apartment|Unit){_SP}+$")
+# Product names followed by a version, then a year and a title, look like a typeless street over a postcode.
+_NOT_STREET_NAMES = frozenset(
+    "Python Debian Ubuntu Linux Windows Java Perl Ruby PHP Emacs Vim Firefox Chrome Android iOS macOS GNOME KDE "
+    "Version Release Chapter Section Table Figure Step Part Volume Page Appendix Kernel".split()
+)
+_ROMANCE_REACH = 90  # characters from a street type to its number
+_GERMANIC_REACH = 60  # characters of a compound street name
+
+
+class StreetAddresses:
+    """House-number-and-street spans in the styles above (see the module docstring)."""
+
+    entities = ("STREET_ADDRESS",)
+
+    def find(self, text: str) -> Iterator[Hit]:
+        spans: set[tuple[int, int]] = set()
+        if text[:1].isdigit():
+            spans |= self._at(text, 0)
+        for anchor in _ANCHOR.finditer(text):
+            if anchor.group() not in _NOT_BEFORE_NUMBER:
+                spans |= self._at(text, anchor.end())
+        for no_number in _NO_NUMBER.finditer(text):  # S/N: "sin número", "sem número"
+            spans |= self._number_last(text, no_number.start())
+        spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
+        for start, end in sorted(spans):
+            yield Hit(start, end, "STREET_ADDRESS", 0.6)
+
+    def _at(self, text: str, at: int) -> set[tuple[int, int]]:
+        """Spans of the styles whose house number (or ZIP code) can be the digit at `at`."""
+        found = set()
+        before = text[max(0, at - 24) : at]
+        if _NUMBER_THEN_WORD.match(text, at):  # number first: English, Indian, French, military, flats
+            lead = _EN_LEAD.search(text, max(0, at - 40), at)
+            start = lead.start() if lead else at
+            matches = [_EN_NUMBER_FIRST.match(text, start), _EN_HOUSE_NAMED.match(text, start),
+                       _FRENCH_NUMBER_FIRST.match(text, at)]
+            flat = _FLAT_BEFORE.search(before)
+            if flat:
+                matches.append(_EN_FLAT_FIRST.match(text, at - len(before) + flat.start()))
+            military = _MILITARY_BEFORE.search(before)
+            if military:
+                matches.append(_MILITARY.match(text, at - len(before) + military.start()))
+            found |= {m.span() for m in matches if m}
+        if at >= 2 and (text[at - 2].isalpha() or text[at - 2] in ",.°º#"):  # number last
+            found |= self._number_last(text, at)
+        if _POSTAL_BOX_BEFORE.search(before):
+            box = _POSTAL_BOX.search(text, max(0, at - 32), at + 12)
+            if box and box.end() > at:
+                found.add(box.span())
+        if _MILITARY_BEFORE.search(before) and before.rstrip()[-2:] in ("AA", "AE", "AP"):
+            ship = _MILITARY.search(text, max(0, at - 70), at + 12)  # USNS Smith\nFPO AE 12345
+            if ship and ship.end() > at:
+                found.add(ship.span())
+        return found
+
+    @staticmethod
+    def _number_last(text: str, at: int) -> set[tuple[int, int]]:
+        """German and Dutch compounds (Hauptstraße 12), and Romance types first (Via Roma, 12)."""
+        found = set()
+        for street in _ROMANCE_TYPE.finditer(text, max(0, at - _ROMANCE_REACH), at):
+            match = _ROMANCE.match(text, street.start())
+            if match and match.end() > at:
+                found.add(match.span())
+                break
+        name = _TYPELESS_NAME.search(text, max(0, at - 60), at)
+        if name and name.group().split()[0] not in _NOT_STREET_NAMES:
+            line_item = name.start() == 0 or text[name.start() - 1] == "\n" or text[name.start() - 2 : name.start()] == ", "
+            tail = (
+                _TYPELESS_WITH_UNIT.match(text, at)  # Gabriela Mistral 65 Of. 110
+                or (line_item and _TYPELESS_OVER_POSTCODE.match(text, at))  # Lautaro 79, H-8815 Széknémeti
+                or (_ADDRESS_LABEL_BEFORE.search(text, max(0, name.start() - 16), name.start()) and _HOUSE_END.match(text, at))
+            )
+            if tail:
+                found.add((name.start(), tail.end()))
+        if text[max(0, at - _GERMANIC_REACH) : at].rstrip().lower().endswith(_GERMANIC_SUFFIXES):
+            tail = _GERMANIC_TAIL.search(text, max(0, at - 20), at + 40)
+            head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
+            if head:
+                word = text[head.start() : tail.start("no")].rstrip().lower()
+                # "Weg 5" or "Ring 3" alone is a common noun with a count, "String 2" a type
+                if len(word) - len(tail.group().split()[0]) >= 2 and not word.endswith(_TECHNICAL_COMPOUNDS):
+                    found.add((head.start(), tail.end()))
+        return found
