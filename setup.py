@@ -38,7 +38,7 @@ setup(
         # Transformer-backed classifiers. A torch range that the CPU wheel torch 2.13.0 satisfies; install
         # that wheel first (see Makefile), or pip pulls a multi-GB CUDA build.
         "llm": ["transformers>=4.40", "torch>=2.2,<2.14", "accelerate>=0.30", "gguf>=0.10"],
-        "dev": ["pytest>=8", "ruff>=0.5"],
+        "dev": ["pytest>=8", "ruff>=0.5", "faker>=30"],  # faker: PII test values and bench/pii
     },
     entry_points={"console_scripts": ["curate=pipeline.beam.cli:main"]},
 )

@@ -290,8 +290,9 @@ class PiiConfig(StageSettings):
         "de": ["DE", "AT", "CH", "LI", "LU"], "fr": ["FR", "BE", "CH", "CA", "LU"],
         "es": ["ES", "MX", "AR", "CO", "CL", "PE", "VE", "US"], "it": ["IT", "CH", "SM"], "pt": ["PT", "BR"],
         "nl": ["NL", "BE"], "ja": ["JP"], "zh": ["CN", "TW", "HK", "SG"], "ko": ["KR"], "pl": ["PL"],
-        "sv": ["SE", "FI"], "da": ["DK"], "no": ["NO"], "fi": ["FI"], "cs": ["CZ"], "sk": ["SK"], "hu": ["HU"],
-        "ro": ["RO", "MD"], "tr": ["TR"], "ru": ["RU", "BY", "KZ"], "uk": ["UA"], "el": ["GR", "CY"],
+        "sv": ["SE", "FI"], "da": ["DK"], "no": ["NO"], "fi": ["FI"], "cs": ["CZ"], "sk": ["SK"],
+        "hu": ["HU"], "ro": ["RO", "MD"], "tr": ["TR"], "ru": ["RU", "BY", "KZ"], "uk": ["UA"],
+        "el": ["GR", "CY"],
     }
     hash_salt: str = ""  # set it: unsalted hashes of phones/SSNs can be brute-forced
     software_names: list[str] | None = None  # null: the built-in list (Django, NumPy, Debian releases...)

@@ -49,7 +49,11 @@ def is_real(value: str, real: set[str]) -> bool:
 
 
 def context(text: str, start: int, end: int, width: int = 50) -> str:
-    return " ".join((text[max(0, start - width) : start] + "[[" + text[start:end] + "]]" + text[end : end + width]).split())
+    return " ".join(
+        (
+            text[max(0, start - width) : start] + "[[" + text[start:end] + "]]" + text[end : end + width]
+        ).split()
+    )
 
 
 def build(split: str, per_lang: int) -> list[EvalDoc]:
@@ -90,10 +94,14 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
     words = [word_count(d.text) for d in docs]
     print(f"\n== split {args.split}, person={config.person}, ner_models={dict(models)} ==")
     print(
-        f"documents {len(docs)} ({sum(d.clean for d in docs)} clean), words mean {statistics.mean(words):.0f}, "
+        f"documents {len(docs)} ({sum(d.clean for d in docs)} clean), "
+        f"words mean {statistics.mean(words):.0f}, "
         f"median {statistics.median(words):.0f}, range {min(words)}-{max(words)}"
     )
-    print("source -> detected language:", dict(Counter(f"{d.source_lang}->{d.lang}" for d in docs).most_common()))
+    print(
+        "source -> detected language:",
+        dict(Counter(f"{d.source_lang}->{d.lang}" for d in docs).most_common()),
+    )
     langs = list(SOURCES)
     print(f"{'entity':<16}{'planted':>8}{'recall':>8}   " + " ".join(f"{lang:>6}" for lang in langs))
     for entity in (*STRUCTURED, "PERSON", "CJK_ADDRESS"):
@@ -102,15 +110,20 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
             for lang in langs:
                 n = by_lang[entity][(lang, 0)]
                 cells.append(f"{by_lang[entity][(lang, 1)] / n:>6.3f}" if n else f"{'-':>6}")
-            print(f"{entity:<16}{planted[entity]:>8}{recalled[entity] / planted[entity]:>8.3f}   " + " ".join(cells))
-    print(f"  (PERSON: contact names on documents whose language has a model; CJK_ADDRESS: not targeted)")
+            print(
+                f"{entity:<16}{planted[entity]:>8}{recalled[entity] / planted[entity]:>8.3f}   "
+                + " ".join(cells)
+            )
+    print("  (PERSON: contact names on documents whose language has a model; CJK_ADDRESS: not targeted)")
 
     real = real_pii()
     clean = [(d, f) for d, f in zip(docs, found, strict=True) if d.clean]
     altered = [(d, f) for d, f in clean if f]
     alarms = [(d, f) for d, f in altered if any(not is_real(d.text[s:e], real) for s, e, *_ in f)]
     print(f"clean documents altered: {len(altered)}/{len(clean)} = {len(altered) / len(clean):.2%}")
-    print(f"  of which by real PII of the base text only (bench/pii/real_pii.txt): {len(altered) - len(alarms)}")
+    print(
+        f"  of which by real PII of the base text only (bench/pii/real_pii.txt): {len(altered) - len(alarms)}"
+    )
     print(f"clean documents with a false alarm: {len(alarms)}/{len(clean)} = {len(alarms) / len(clean):.2%}")
     per_lang = Counter(d.source_lang for d, _ in alarms)
     totals = Counter(d.source_lang for d, _ in clean)
@@ -129,7 +142,10 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
 
     unmodelled = [(d, f) for d, f in zip(docs, found, strict=True) if d.lang not in models]
     person_there = sum(t == "PERSON" for _, f in unmodelled for _, _, t, _ in f)
-    print(f"PERSON redactions on documents in a language without a model: {person_there} in {len(unmodelled)} documents")
+    print(
+        f"PERSON redactions on documents in a language without a model: {person_there} "
+        f"in {len(unmodelled)} documents"
+    )
     damaged = sum(
         any(s < pe and e > ps for s, e, t, _ in f for ps, pe in d.protected if t not in config.code_entities)
         for d, f in zip(docs, found, strict=True)
@@ -137,12 +153,19 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
     n_protected = sum(len(d.protected) for d in docs)
     print(f"documents with code/math touched: {damaged}/{len(docs)} ({n_protected} code/math spans)")
     dens = {
-        kind: sorted(density(Counter(t for _, _, t, _ in f), word_count(d.text)) for d, f in zip(docs, found, strict=True) if d.clean == kind)
+        kind: sorted(
+            density(Counter(t for _, _, t, _ in f), word_count(d.text))
+            for d, f in zip(docs, found, strict=True)
+            if d.clean == kind
+        )
         for kind in (False, True)
     }
     for kind, values in dens.items():
         q = [values[int(p * (len(values) - 1))] for p in (0.5, 0.9, 0.99, 1.0)]
-        print(f"pii.density of {'clean' if kind else 'planted'} documents: p50 {q[0]:.1f}, p90 {q[1]:.1f}, p99 {q[2]:.1f}, max {q[3]:.1f}")
+        print(
+            f"pii.density of {'clean' if kind else 'planted'} documents: "
+            f"p50 {q[0]:.1f}, p90 {q[1]:.1f}, p99 {q[2]:.1f}, max {q[3]:.1f}"
+        )
     chars = sum(len(d.text) for d in docs)
     print(
         f"throughput: {len(docs) / cpu:.0f} docs/s per core (CPU time), {len(docs) / wall:.0f} docs/s wall, "

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from faker import Faker
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
+from bench.pii.corpus import BaseDoc, Block
+
 # Countries of the ISO 13616 IBAN registry: Faker also makes "IBANs" for countries that have none (AR, PH).
 IBAN_COUNTRIES = frozenset(regex_per_country)
 logging.getLogger("faker").setLevel(logging.ERROR)  # en_PH's bank provider warns on every call
-
-from bench.pii.corpus import BaseDoc, Block
 
 DEV = (
     "en_CA", "en_IE", "en_IN", "de_AT", "fr_CH", "es_MX", "it_IT", "nl_BE", "pt_PT", "pl_PL", "sv_SE",
@@ -87,7 +87,8 @@ class Values:
         return tuple(
             loc
             for loc in self.locales
-            if importlib.util.find_spec(f"faker.providers.{provider}.{loc}") and hasattr(self.fakers[loc], method)
+            if importlib.util.find_spec(f"faker.providers.{provider}.{loc}")
+            and hasattr(self.fakers[loc], method)
         )
 
     def locale(self, lang: str, candidates: tuple[str, ...] | None = None) -> str:
@@ -122,7 +123,11 @@ class Values:
         while True:
             address = ipaddress.ip_address(f.ipv6())
             if address.is_global:
-                return (address.compressed, "ipv6") if self.rng.random() < 0.5 else (address.exploded, "ipv6 full")
+                return (
+                    (address.compressed, "ipv6")
+                    if self.rng.random() < 0.5
+                    else (address.exploded, "ipv6 full")
+                )
 
     def credit_card(self, lang: str) -> tuple[str, str]:
         f = self.fakers["en_US"]  # card numbers are the same everywhere; some locales drop card types
@@ -165,7 +170,9 @@ class Values:
                 lambda: f"{f.military_ship()} {f.last_name()}\nFPO {f.military_state()} {f.postcode()}",
             ))  # fmt: skip
             return make(), "military"
-        loc = self.locale(lang, tuple(x for x in self.localized("address", "street_address") if x not in _NO_STREETS))
+        loc = self.locale(
+            lang, tuple(x for x in self.localized("address", "street_address") if x not in _NO_STREETS)
+        )
         return self.fakers[loc].street_address(), loc
 
     def cjk_address(self, lang: str) -> tuple[str, str]:
@@ -181,7 +188,9 @@ class Values:
         kind = rng.randrange(4)
         alnum = string.ascii_letters + string.digits
         if kind == 0:
-            return "AKIA" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)), "aws"
+            return "AKIA" + "".join(
+                rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)
+            ), "aws"
         if kind == 1:
             return "ghp_" + "".join(rng.choice(alnum) for _ in range(36)), "github"
         if kind == 2:
@@ -192,12 +201,13 @@ class Values:
         return f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----", "private key"
 
     def bearer(self, lang: str) -> tuple[str, str]:
-        return "".join(self.rng.choice(string.ascii_letters + string.digits + "-_.") for _ in range(48)), "bearer"
+        return "".join(
+            self.rng.choice(string.ascii_letters + string.digits + "-_.") for _ in range(48)
+        ), "bearer"
 
     def city_line(self, lang: str) -> str:
         f = self.fakers[self.locale(lang, tuple(x for x in self.locales if x not in _CJK_LOCALES))]
         return f"{f.postcode()} {f.city()}"
-
 
 
 # Sentences that carry values, by document language. {TYPE} is a planted span; {CITY_LINE} is filler.
@@ -376,7 +386,11 @@ class Planter:
             pieces.append((self._code(block), "code") if block.code else (block.text, None))
             roll = self.rng.random()
             if roll < 0.15:
-                pieces.append((fill(self.rng.choice(DECOYS), self.rng), None) if clean else (self._template(lang), "pii"))
+                pieces.append(
+                    (fill(self.rng.choice(DECOYS), self.rng), None)
+                    if clean
+                    else (self._template(lang), "pii")
+                )
             elif roll < 0.2:
                 pieces.append((fill(self.rng.choice(MATH), self.rng), "math"))
             elif roll < 0.22:
@@ -418,4 +432,3 @@ class Planter:
         elif kind in ("code", "math"):
             doc.protected.append((start, start + len(text)))
         doc.text += text
-

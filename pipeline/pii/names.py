@@ -92,7 +92,8 @@ PLACEHOLDER_NAMES = ("John Doe", "Jane Doe", "Joe Blow", "Joe Bloggs", "John Q. 
 # largest shares (ours, from contact pages and letter-writing guides).
 _CONTACT_LABEL = re.compile(
     r"(?i:\b(?:contact(?:o|s)?|kontakt|ansprechpartner(?:in)?|contatto|contato|referente|contact person|"
-    r"point of contact|responsable|verantwortlich)\b\s*(?:person\s*)?:)|(?:連絡先|联系人|联系方式|担当)\s*[:：]?"
+    r"point of contact|responsable|verantwortlich)\b\s*(?:person\s*)?:)"
+    r"|(?:連絡先|联系人|联系方式|担当)\s*[:：]?"
 )
 _CLOSING = re.compile(
     r"(?im:^[ \t]*(?:--|—|best regards|kind regards|regards|sincerely|yours sincerely|yours faithfully|"
@@ -141,7 +142,11 @@ class NameCandidates:
             while skip < len(words) and (words[skip].lower() in STOP_WORDS or words[skip] in _LEADING_VERBS):
                 skip += 1
             phrase = " ".join(words[skip:])
-            if phrase in PLACEHOLDER_NAMES or not self.name_like(phrase, software=False) or regions.overlaps(*match.span()):
+            if (
+                phrase in PLACEHOLDER_NAMES
+                or not self.name_like(phrase, software=False)
+                or regions.overlaps(*match.span())
+            ):
                 continue
             at = text.index(words[skip], match.start())
             if not _COMPANY_SUFFIX.match(text, at + len(phrase)):
@@ -171,7 +176,8 @@ class NameCandidates:
             return evidence != SEEN or self.name_like(phrase)
         if evidence == CUED:
             return not any(
-                e.label_ in _NOT_PERSON_LABELS and e.start_char <= at and e.end_char >= end for e in overlapping
+                e.label_ in _NOT_PERSON_LABELS and e.start_char <= at and e.end_char >= end
+                for e in overlapping
             )
         return False
 
@@ -280,7 +286,9 @@ class PersonNames:
                     continue
                 start = _snap(page.text, at - _NER_CONTEXT_CHARS, -1)
                 end = _snap(page.text, at + len(phrase) + _NER_CONTEXT_CHARS, 1)
-                jobs.setdefault(page.lang, []).append((page.text[start:end], (index, at - start, phrase, evidence)))
+                jobs.setdefault(page.lang, []).append(
+                    (page.text[start:end], (index, at - start, phrase, evidence))
+                )
         for lang, lang_jobs in jobs.items():
             for doc, (index, at, phrase, evidence) in self.nlp(lang).pipe(
                 lang_jobs, as_tuples=True, batch_size=self.batch_size
@@ -289,7 +297,9 @@ class PersonNames:
                     names[index].add(phrase)
         for page, confirmed in zip(pages, names, strict=True):
             # NER is the weakest evidence: below every structured recognizer when spans conflict
-            page.hits += [Hit(s, e, "PERSON", 0.3) for s, e in _occurrences(page.text, confirmed, page.regions)]
+            page.hits += [
+                Hit(s, e, "PERSON", 0.3) for s, e in _occurrences(page.text, confirmed, page.regions)
+            ]
 
 
 def _adjacent(text: str, start: int, end: int, anchor_start: int, anchor_end: int) -> bool:
@@ -315,7 +325,9 @@ def _snap(text: str, pos: int, step: int) -> int:
 def _occurrences(text: str, names: set[str], regions: Regions) -> Iterator[tuple[int, int]]:
     if not names:
         return
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+    pattern = re.compile(
+        r"\b(?:" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b"
+    )
     for match in pattern.finditer(text):
         if not regions.overlaps(*match.span()):
             yield match.span()

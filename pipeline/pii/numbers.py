@@ -23,11 +23,12 @@ _SPACE = "[ \u00a0]"
 # Between two digit groups: a space, a dash, a dot or a slash (spaced or not), or a parenthesis.
 _SEP = rf"(?:{_SPACE}?[-./]{_SPACE}?|{_SPACE}|\){_SPACE}?-?|{_SPACE}?\()"
 _EXT = rf"(?:{_SPACE}?(?:x|ext\.?|extn\.?|extension|#){_SPACE}?\d{{1,6}})"
-# Not inside an identifier, a decimal, a path, a version or "#123"; ends before any word character. The
-# pattern starts with a character class, not the look-behind, so the engine only tries it where a digit,
-# "+" or "(" is (half the time of the same test written first).
+# Not inside an identifier, a decimal, a path, a version, "#123" or "n=123"; ends before any word
+# character. The pattern starts with a character class, not the look-behind, so the engine only tries it
+# where a digit, "+" or "(" is (half the time of the same test written first).
 RUN = re.compile(
-    rf"[\d+(](?<![\w.,+/#-][\d+(])(?:(?<=[+(])\+?{_SPACE}?\d+|(?<=\d)\d*)(?:{_SEP}\d+)*(?P<ext>{_EXT})?(?!\w|[.,]\d)"
+    rf"[\d+(](?<![\w.,+/#=-][\d+(])(?:(?<=[+(])\+?{_SPACE}?\d+|(?<=\d)\d*)(?:{_SEP}\d+)*(?P<ext>{_EXT})?"
+    rf"(?!\w|[.,]\d|-\w)"  # not a part of a UUID or of a longer identifier
 )
 MIN_DIGITS = 7  # the shortest numbers worth a look (E.164 subscriber numbers are longer)
 MAX_PHONE_DIGITS = 15  # ITU-T E.164: at most 15 digits, country code included
@@ -48,14 +49,20 @@ _ISBN_BEFORE = re.compile(r"(?i:isbn)[-: \u00a0]*(?:1[03])?[-: \u00a0]*$")
 
 # Words next to a number that say what it is, in the languages of the web's largest shares (ours, from the
 # words of contact pages; stems, so "Telefonnummer" and "téléphone" match).
+# 電話 電话 携帯 手机 手機 致电 拨打 傳真 传真 联系 連絡 전화 휴대폰 연락처 ファックス
+_CJK_PHONE_WORDS = (
+    "\u96fb\u8a71|\u7535\u8bdd|\u643a\u5e2f|\u624b\u673a|\u624b\u6a5f|\u81f4\u7535|\u62e8\u6253|"
+    "\u50b3\u771f|\u4f20\u771f|\u8054\u7cfb|\u9023\u7d61|\uc804\ud654|\ud734\ub300\ud3f0|"
+    "\uc5f0\ub77d\ucc98|\u30d5\u30a1\u30c3\u30af\u30b9"
+)
 PHONE_CUE = re.compile(
     r"(?i:\b(?:phone|tel\b|tél|fax|cell|mobile?|call(?!ed\b|s\b|able|back|er)|whatsapp|sms\b|dial|ring\b|reach|hotline|helpline|"
     r"voicemail|contact|kontakt|tel[eé]f|handy|mobil|rufnummer|ruf\b|anruf|erreich|durchwahl|portable|appel|"
     r"joindre|m[oó]vil|celular|llam|cellulare|chiam|telem[oó]vel|ligue|ligar|bel\b|bellen|kom[oó]rk|dzwo|"
-    r"zadzwo|tlf|puhelin|soita|telefonszám)|\u96fb\u8a71|\u7535\u8bdd|\u643a\u5e2f|\u624b\u673a|"
-    r"\u624b\u6a5f|\u81f4\u7535|\u62e8\u6253|\u50b3\u771f|\u4f20\u771f|\u8054\u7cfb|\u9023\u7d61|"
-    r"\uc804\ud654|\ud734\ub300\ud3f0|\uc5f0\ub77d\ucc98|\u30d5\u30a1\u30c3\u30af\u30b9)"
+    rf"zadzwo|tlf|puhelin|soita|telefonszám)|{_CJK_PHONE_WORDS})"
 )
+# Japanese and Chinese also put the word after the number ("... にお電話ください").
+PHONE_CUE_AFTER = re.compile(_CJK_PHONE_WORDS)
 CARD_CUE = re.compile(
     r"(?i:card|visa|master|amex|american express|diners|discover|jcb|maestro|unionpay|credit|debit|karte|"
     r"carte|tarjeta|carta|cart[aã]o|kaart|karta|kort|kortti|\bcb\b|\u30ab\u30fc\u30c9|\u5361)"
@@ -154,7 +161,11 @@ class NumberRecognizer:
         self.wanted = frozenset(entities)
 
     def find(
-        self, text: str, regions: Sequence[str], skip: Callable[[int, int], bool], contacts: Sequence[int] = ()
+        self,
+        text: str,
+        regions: Sequence[str],
+        skip: Callable[[int, int], bool],
+        contacts: Sequence[int] = (),
     ) -> Iterator[Hit]:
         """Hits in `text`. `regions`: the phone regions to try for numbers written without "+"; runs where
         `skip(start, end)` holds (code and math) are not looked at; `contacts`: sorted offsets of e-mail
@@ -173,7 +184,11 @@ class NumberRecognizer:
                     continue
             if len(digits) == 9 and (_SSN_DASHED.fullmatch(body) or _SSN_OTHER.fullmatch(body)):
                 ssn_cued = SSN_CUE.search(before) is not None
-                if "US_SSN" in self.wanted and ssn_issuable(digits) and (ssn_cued or _SSN_DASHED.fullmatch(body)):
+                if (
+                    "US_SSN" in self.wanted
+                    and ssn_issuable(digits)
+                    and (ssn_cued or _SSN_DASHED.fullmatch(body))
+                ):
                     yield Hit(run.start, run.start + len(body), "US_SSN", 0.85)
                     continue
                 if ssn_cued or not body.isdigit():
@@ -205,7 +220,7 @@ class NumberRecognizer:
         cued = (
             in_contact_block
             or PHONE_CUE.search(text, max(line_start, run.start - 32), run.start) is not None
-            or PHONE_CUE.search(text, run.end, min(line_end, run.end + 12)) is not None  # 電話 after the number
+            or PHONE_CUE_AFTER.search(text, run.end, min(line_end, run.end + 12)) is not None  # 電話 after it
         )
         if body[0] == "+" or body.startswith("(+"):
             return len(digits) >= 8 and (cued or _possible(body, None))

@@ -44,11 +44,15 @@ _ROLE_LOCAL = re.compile(
     rf"(?i:(?:{'|'.join(_ROLE)})(?:[-+._].*)?|.*[-+](?:request|owner|announce|bounces?|subscribe|unsubscribe|"
     rf"devel|users?|discuss|changes|done|close|submitter|maintonly|quiet))"
 )
-# Mailing-list hosts: the address reaches everyone subscribed.
-_LIST_HOST = re.compile(r"(?i)^(?:lists?|listserv|mailman|groups)\.|\.googlegroups\.com$")
+# Hosts of a service rather than of people's mailboxes: mailing lists (the address reaches everyone
+# subscribed), bug trackers and package aliases (it reaches whoever maintains the thing).
+_SERVICE_HOST = re.compile(
+    r"(?i)^(?:lists?|listserv|mailman|groups|bugs|bugzilla|tracker|packages|buildd|noreply|notifications)\."
+    r"|\.googlegroups\.com$"
+)
 # Placeholders of documentation: user@host, you@yourdomain, your-login@..., 123@bugs... (a bug number).
 _PLACEHOLDER_LOCAL = re.compile(
-    r"(?i:user|username|user\.name|you|(?:your|votre)\w*|(?:you|ihr|ihre|dein|vous|ton|tu|su|tuo|seu|sua)[-_.]\w+|"
+    r"(?i:user|username|user\.name|you|(?:your|votre)\w*|(?:you|ihr|ihre|dein|vous|ton|tu|su|tuo|seu|sua)[-_.][\w.-]+|"
     r"me|someone|somebody|name|first\.?last|"
     r"firstname\.?lastname|login|foo|bar|baz|xx+|example|\d+)"
 )
@@ -56,7 +60,7 @@ _PLACEHOLDER_LOCAL = re.compile(
 
 class EmailAddresses:
     """user@domain.tld with a public suffix (presidio's check), unless the domain is reserved, the address
-    is the user-info of a URL (URL_CREDENTIALS), a role or mailing-list address (RFC 2142), or a
+    is the user-info of a URL (URL_CREDENTIALS), a role, list or service address (RFC 2142), or a
     placeholder of documentation."""
 
     entities = ("EMAIL_ADDRESS",)
@@ -81,7 +85,7 @@ class EmailAddresses:
                     and not is_reserved_host(domain.group(), self.allowed)
                     and not _ROLE_LOCAL.fullmatch(local_part)
                     and not _PLACEHOLDER_LOCAL.fullmatch(local_part)
-                    and not _LIST_HOST.search(domain.group())
+                    and not _SERVICE_HOST.search(domain.group())
                     and "://" not in text[text.rfind(" ", 0, start) + 1 : start]
                     and self.presidio.validate_result(value)
                 ):
@@ -123,9 +127,18 @@ class IpAddresses:
                     start -= 1
                 while end < len(text) and text[end] in _IPV6_CHARS:
                     end += 1
-                value = text[start:end].rstrip(".:") if not text[start:end].endswith("::") else text[start:end]
-                boundary = not (text[start - 1 : start].isalnum() or text[start + len(value) : start + len(value) + 1].isalnum())
-                if value.count(":") >= 2 and boundary and self._address(value, text, start, start + len(value)):
+                value = (
+                    text[start:end].rstrip(".:") if not text[start:end].endswith("::") else text[start:end]
+                )
+                boundary = not (
+                    text[start - 1 : start].isalnum()
+                    or text[start + len(value) : start + len(value) + 1].isalnum()
+                )
+                if (
+                    value.count(":") >= 2
+                    and boundary
+                    and self._address(value, text, start, start + len(value))
+                ):
                     yield Hit(start, start + len(value), "IP_ADDRESS", 0.8)
             colon = text.find(":", max(colon + 1, end))
 
@@ -135,7 +148,9 @@ class IpAddresses:
         except ValueError:
             return False
         ones = address.max_prefixlen - (int(address) ^ ((1 << address.max_prefixlen) - 1)).bit_length()
-        if address.is_multicast or (ones >= 8 and int(address) >> (address.max_prefixlen - ones) == (1 << ones) - 1):
+        if address.is_multicast or (
+            ones >= 8 and int(address) >> (address.max_prefixlen - ones) == (1 << ones) - 1
+        ):
             return False  # group addresses and netmasks (ffff:ff00::, 255.255.0.0) identify no one
         if self.keep_private and (not address.is_global or address in _IETF_RESERVED_V6):
             return False
@@ -168,7 +183,9 @@ class IbanCodes:
             value = match.group()
             # a longer run can carry a BIC or a word after the IBAN: try the ends from the longest
             for end in range(len(value), 14, -1):
-                if value[end - 1].isalnum() and not (end < len(value) and value[end].isalnum() and value[end - 1].isalpha()):
+                if value[end - 1].isalnum() and not (
+                    end < len(value) and value[end].isalnum() and value[end - 1].isalpha()
+                ):
                     if self.presidio.validate_result(value[:end]):
                         yield Hit(match.start(), match.start() + end, "IBAN_CODE", 0.95)
                         break
@@ -235,7 +252,9 @@ SECRET_RULES = (
     # AWS key ids (AWS IAM "Unique identifier prefixes"); AWS's own docs use ...EXAMPLE keys.
     Rule(
         "aws access key id",
-        re.compile(r"(?P<v>A(?<![A-Za-z0-9]A)(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]{16})(?![A-Za-z0-9])"),
+        re.compile(
+            r"(?P<v>A(?<![A-Za-z0-9]A)(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]{16})(?![A-Za-z0-9])"
+        ),
         lambda m: "EXAMPLE" not in m.group("v"),
     ),
     Rule(

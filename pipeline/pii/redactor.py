@@ -46,13 +46,17 @@ class PiiRedactor:
             secrets(),
         ]
         self.recognizers = [r for r in recognizers if wanted.intersection(r.entities)]
-        self.numbers = NumberRecognizer(sorted(wanted)) if wanted.intersection(NumberRecognizer.entities) else None
+        self.numbers = (
+            NumberRecognizer(sorted(wanted)) if wanted.intersection(NumberRecognizer.entities) else None
+        )
         self.code_entities = frozenset(self.config.code_entities)
         person = self.config.person if "PERSON" in wanted else "none"
         self.names = PersonNames(person, self.config.ner_models, software, self.config.ner_batch_size)
         self.replace = Replacer(self.config)
 
-    def redact(self, text: str, lang: str | None = None, country: str | None = None) -> tuple[str, dict[str, int]]:
+    def redact(
+        self, text: str, lang: str | None = None, country: str | None = None
+    ) -> tuple[str, dict[str, int]]:
         """`text` with PII replaced, and the number of replacements per entity type.
 
         `lang` (a language-id code) picks the NER model and the phone regions; `country` (ISO 3166, e.g.

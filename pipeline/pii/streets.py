@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from pipeline.pii.hits import Hit
 
+
 def alternation(words: Iterable[str], word_start: bool = False) -> str:
     """A regex matching any of `words`, written as a trie: Python's engine tries the branches of a plain
     alternation one by one at every position, but walks a trie once (streets were 2/3 of the PII time).
@@ -76,17 +77,20 @@ _EN_TYPES = (
     "Follow Gap Ride Turn Ground Sound Subdivision Homes "
 ).split()
 _EN_TYPE = alternation(_EN_TYPES)
-_EN_ABBREVIATIONS = "Ave Blvd Cir Cres Ct Dr Expy Fwy Gr Hwy Ln Pde Pkwy Pl Rd Sq St Ste Tce Ter Tpke Trl Xing".split()
+_EN_ABBREVIATIONS = (
+    "Ave Blvd Cir Cres Ct Dr Expy Fwy Gr Hwy Ln Pde Pkwy Pl Rd Sq St Ste Tce Ter Tpke Trl Xing".split()
+)
 _BREAK = rf"(?:{_SP}+|{_SP}*\n{_SP}*)"  # between two parts of an address: spaces, or one line break
 # Flats, suites, floors and doors after the street, one or two of them (Edif. 879, Depto. 139).
 _UNIT_WORDS = (
     "Apt Apartment Suite Ste Unit Flat Floor Room Bldg Building Appartamento Piano Interno Int Scala Piso "
-    "Puerta Escalera Depto Dpto Departamento Apto Apartamento Edif Edificio Interior Local Oficina Of Casa Lote "
+    "Puerta Escalera Depto Dpto Departamento Apto Apartamento Edif Edificio Interior Local Oficina Of "
+    "Casa Lote "
     "Manzana Mz Lt Bloco Sala Andar Étage étage app appt bureau porte bus Bus Stiege Tür Top"
 ).split()
 _UNIT_WORD = alternation(_UNIT_WORDS)
 _UNIT = rf"(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}\.?|#){_SP}*[\w-]{{1,6}}){{0,2}}"
-_NAME_WORD = rf"(?!{_UNIT_WORD}\b){_WORD}"  # a word of a street's name, not the flat after it
+_NAME_WORD = rf"(?!{_UNIT_WORD}(?:\.|{_SP}*\d)){_WORD}"  # a word of a street's name, not "Suite 5" after it
 # A unit, lot or block before the house number: Unit 5, 12 Smith St (Australia Post); Blk 5 Lot 6 (the
 # Philippines); India Post's house, flat, plot and door numbers (H.No. 12-3-45, #12, Flat No. 3B).
 _BUILDING = (
@@ -101,11 +105,15 @@ _EN_LEAD_UNIT = (
     rf"|(?:\d{{1,2}}(?:F|st|nd|rd|th){_SP}*(?:Floor{_SP}+)?)?(?:(?:{_WORD}{_SP}+){{0,3}}{_BUILDING}\.?"
     rf"(?:{_SP}+\d{{1,3}})?{_SP}*){{1,2}},?{_BREAK})"
 )
-_EN_LEAD_NUMBER = rf"(?:(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|No|Lot|#)\.?{_SP}*)"
+_EN_LEAD_NUMBER = (
+    rf"(?:(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|No|Lot|#)\.?{_SP}*)"
+)
 _EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
 # At least one word names the street: "2 Follow" or "1 Front" alone is prose.
-_EN_STREET = rf"(?:(?:{_NAME_WORD}|{_ORDINAL}){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
+_EN_STREET = (
+    rf"(?:(?:{_NAME_WORD}|{_ORDINAL}){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
+)
 # 1600 Amphitheatre Parkway / 838 Washington Knolls Suite 508 / 12/4 Gandhi Nagar / 2822-A Uranus Street
 _EN_NUMBER_FIRST = re.compile(
     rf"{_EN_LEAD_UNIT}{{0,2}}{_EN_LEAD_NUMBER}?"
@@ -150,23 +158,30 @@ _TECHNICAL_COMPOUNDS = ("tring", "keyring")  # String 3, Keyring 2
 # México, Poste Italiane, CTT, Correios), the number after the name, often after a comma; "S/N" when the
 # house has none. French writes the type in lower case.
 _ROMANCE_TYPES = (
-    "Rue Avenue Av Boulevard Bd Bld Blv Chemin Allée Impasse Place Quai Route Cours Passage Square Voie Sentier "
-    "Calle C/ Avenida Avda Paseo Pasaje Psje Plaza Camino Carretera Ronda Travesía Glorieta Callejón Privada "
+    "Rue Avenue Av Boulevard Bd Bld Blv Chemin Allée Impasse Place Quai Route Cours Passage Square Voie "
+    "Sentier "
+    "Calle C/ Avenida Avda Paseo Pasaje Psje Pasadizo Vial Plaza Camino Carretera Ronda Travesía "
+    "Glorieta Callejón Privada "
     "Cerrada Circuito Prolongación Continuación Retorno Andador Periférico Calzada Eje Circunvalación "
-    "Corredor Viaducto Peatonal Ampliación Diagonal Diag Transversal Carrera Cañada Cuesta Rambla Urbanización "
+    "Corredor Viaducto Peatonal Ampliación Diagonal Diag Transversal Carrera Cañada Cuesta Rambla "
+    "Urbanización "
     "Via Viale Piazza Piazzale Corso Largo Vicolo Contrada Borgo Strada Stretto Rotonda Lungomare Salita "
     "Canale Incrocio Rua R Travessa Trav Alameda Estrada Praça Praceta Beco Rotunda Rodovia Ladeira "
-    "Esplanada Viaduto Vereda Colônia Fazenda Chácara Sítio Quadra Setor Conjunto Residencial Loteamento "
+    "Esplanada Pátio Viaduto Vereda Colônia Fazenda Chácara Sítio Quadra Setor Conjunto Residencial "
+    "Loteamento "
     "Vila Jardim Parque Núcleo Trecho Recanto Morro Lagoa Passarela Feira Estação Condomínio Campo Área "
     "Aeroporto"
 ).split()
 _FRENCH_TYPES = (
-    "rue avenue av boulevard boul bd chemin allée impasse place quai route cours passage square voie rang montée "
+    "rue avenue av boulevard boul bd chemin allée impasse place quai route cours passage square voie "
+    "rang montée "
     "côte croissant promenade terrasse carré ruelle sentier autoroute"
 )
 _STREET_TYPE = rf"(?:{alternation(_ROMANCE_TYPES + _FRENCH_TYPES.split(), word_start=True)}\.?)"
 _ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
-_PARTICLES = r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el)"
+_PARTICLES = (
+    r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el)"
+)
 _NAME = rf"(?:{_NAME_WORD}|\d{{1,2}}|{_PARTICLES})"
 _HOUSE_NUMBER = (
     rf"(?:(?:[Nn][º°o]\.?{_SP}*|#{_SP}*)?\d{{1,5}}(?:{_SP}?(?:bis|ter)\b|[A-Za-z]\b|{_SP}[A-Z]\b)?(?:[-/]\d{{1,5}})?"
@@ -206,7 +221,9 @@ _MILITARY = re.compile(
 # A street named without its type ("Los Pinos 26", "Lautaro 79") is an address when the postcode and town
 # follow on the same line after a comma or on the next line, as every postal format writes them.
 _POSTCODE = (
-    rf"(?:[A-Z]{{1,2}}-)?\d{{3,7}}(?:[ -]\d{{2,4}})?|[A-Z]\d[A-Z]{_SP}?\d[A-Z]\d|[A-Z]{{1,2}}\d[A-Z\d]?{_SP}?\d[A-Z]{{2}}"
+    rf"(?:[A-Z]{{1,2}}-)?\d{{3,7}}(?:[ -]\d{{2,4}})?"  # numeric, with a country letter (H-8815) or a space
+    rf"|[A-Z]\d[A-Z]{_SP}?\d[A-Z]\d"  # Canada
+    rf"|[A-Z]{{1,2}}\d[A-Z\d]?{_SP}?\d[A-Z]{{2}}"  # United Kingdom
 )
 # Address labels (and the Japanese and Chinese "send to" labels): what follows them is an address.
 _ADDRESS_LABEL = (
@@ -221,7 +238,9 @@ _HOUSE_END = re.compile(rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}")
 _TYPELESS_OVER_POSTCODE = re.compile(
     rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}(?=(?:,{_SP}*|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
 )
-_TYPELESS_WITH_UNIT = re.compile(rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}\.?|#){_SP}*[\w-]{{1,6}}){{1,2}}")
+_TYPELESS_WITH_UNIT = re.compile(
+    rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}\.?|#){_SP}*[\w-]{{1,6}}){{1,2}}"
+)
 # Post-office boxes reach a person as surely as a street: PO Box (USPS, Australia Post's GPO Box, Locked
 # Bag), Postfach, case/boîte postale, BP, apartado, casilla, caixa postal, casella postale, postbus.
 _POSTAL_BOX = re.compile(
@@ -246,7 +265,8 @@ _MILITARY_BEFORE = re.compile(rf"(?:PSC|CMR|Unit){_SP}+$|(?:APO|FPO|DPO){_SP}+(?
 _FLAT_BEFORE = re.compile(rf"(?:Flat|Studio|Apartment|Unit){_SP}+$")
 # Product names followed by a version, then a year and a title, look like a typeless street over a postcode.
 _NOT_STREET_NAMES = frozenset(
-    "Python Debian Ubuntu Linux Windows Java Perl Ruby PHP Emacs Vim Firefox Chrome Android iOS macOS GNOME KDE "
+    "Python Debian Ubuntu Linux Windows Java Perl Ruby PHP Emacs Vim Firefox Chrome Android iOS macOS "
+    "GNOME KDE "
     "Version Release Chapter Section Table Figure Step Part Volume Page Appendix Kernel".split()
 )
 _ROMANCE_REACH = 90  # characters from a street type to its number
@@ -278,8 +298,11 @@ class StreetAddresses:
         if _NUMBER_THEN_WORD.match(text, at):  # number first: English, Indian, French, military, flats
             lead = _EN_LEAD.search(text, max(0, at - 40), at)
             start = lead.start() if lead else at
-            matches = [_EN_NUMBER_FIRST.match(text, start), _EN_HOUSE_NAMED.match(text, start),
-                       _FRENCH_NUMBER_FIRST.match(text, at)]
+            matches = [
+                _EN_NUMBER_FIRST.match(text, start),
+                _EN_HOUSE_NAMED.match(text, start),
+                _FRENCH_NUMBER_FIRST.match(text, at),
+            ]
             flat = _FLAT_BEFORE.search(before)
             if flat:
                 matches.append(_EN_FLAT_FIRST.match(text, at - len(before) + flat.start()))
@@ -310,11 +333,18 @@ class StreetAddresses:
                 break
         name = _TYPELESS_NAME.search(text, max(0, at - 60), at)
         if name and name.group().split()[0] not in _NOT_STREET_NAMES:
-            line_item = name.start() == 0 or text[name.start() - 1] == "\n" or text[name.start() - 2 : name.start()] == ", "
+            line_item = (
+                name.start() == 0
+                or text[name.start() - 1] == "\n"
+                or text[name.start() - 2 : name.start()] == ", "
+            )
             tail = (
                 _TYPELESS_WITH_UNIT.match(text, at)  # Gabriela Mistral 65 Of. 110
                 or (line_item and _TYPELESS_OVER_POSTCODE.match(text, at))  # Lautaro 79, H-8815 Széknémeti
-                or (_ADDRESS_LABEL_BEFORE.search(text, max(0, name.start() - 16), name.start()) and _HOUSE_END.match(text, at))
+                or (
+                    _ADDRESS_LABEL_BEFORE.search(text, max(0, name.start() - 16), name.start())
+                    and _HOUSE_END.match(text, at)
+                )
             )
             if tail:
                 found.add((name.start(), tail.end()))
