@@ -4,7 +4,8 @@
 Candidates are runs of capitalized name-like words. In `contact` mode they are looked for only around
 contact data: next to an e-mail address, phone number or street address the page carries, after a
 "Contact:" label, or under a letter's closing ("Best regards,"). spaCy's NER then runs (batched) on a
-short window around each candidate. A name NER confirms is redacted wherever the page repeats it.
+short window around each candidate. Under `contact` the name is redacted where it is contact data; under
+`all` wherever the page repeats it.
 """
 
 from __future__ import annotations
@@ -76,7 +77,8 @@ _ORG_WORDS = frozenset(
     "Team University Institute Group Society Association Consortium Corporation Company Labs Systems "
     "Services Network Center Centre Council Committee Reference Manual Guide Library Package Server "
     "Client Kernel Policy Chapter Section Appendix Table Figure Example Note Warning True False None "
-    "Office Department Desk Helpdesk Sales Street Road Avenue Lane Drive".split()
+    "Office Department Desk Helpdesk Sales Street Road Avenue Lane Drive States Kingdom Republic Emirates "
+    "Islands County Province Territory Region District City".split()
 )
 # Imperatives that open sentences of API documentation ("Return None if ...", "See Also").
 _LEADING_VERBS = frozenset(
@@ -107,7 +109,7 @@ _GAP = re.compile(
     r"cell|e-?mail|mail|courriel|correo|at)\.?:?[\s,;:<>()\[\]\"'|/–—-]*)?"
 )
 _CONTACT_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "STREET_ADDRESS")
-_WINDOW = 120  # characters either side of a contact datum in which its owner's name is looked for
+_WINDOW = 80  # characters either side of a contact datum in which its owner's name is looked for
 _SHORT_LINE = 60  # a line of a letter head or signature block, not a paragraph
 
 
@@ -125,7 +127,7 @@ class Page:
     lang: str | None
     regions: Regions
     hits: list[Hit]
-    candidates: dict[str, tuple[int, str]] = field(default_factory=dict)  # phrase -> (offset, evidence)
+    candidates: dict[tuple[str, int], str] = field(default_factory=dict)  # (phrase, offset) -> evidence
 
 
 class NameCandidates:
@@ -167,19 +169,19 @@ class NameCandidates:
         """Whether the candidate at `at` in `doc` is a name.
 
         spaCy's small model tags PERSON reliably on English names but often calls other names ORG or
-        nothing; a cued candidate therefore stands unless NER gives the whole phrase a label that is
-        surely not a person's ("Hugo" alone as EVENT does not count).
+        nothing (it calls "Dustin Nguyen <akang@...>" an ORG, "Nuala Hearn, USCGC ..." a GPE); a cued
+        candidate therefore stands unless NER gives the whole phrase a label that is surely not a
+        person's ("Hugo" alone as EVENT does not count). Placed candidates do not reach NER.
         """
         end = at + len(phrase)
         overlapping = [e for e in doc.ents if e.start_char < end and e.end_char > at]
         if any(e.label_ == "PERSON" for e in overlapping):
             return evidence != SEEN or self.name_like(phrase)
-        if evidence == CUED:
-            return not any(
-                e.label_ in _NOT_PERSON_LABELS and e.start_char <= at and e.end_char >= end
-                for e in overlapping
-            )
-        return False
+        if evidence != CUED:
+            return False
+        return not any(
+            e.label_ in _NOT_PERSON_LABELS and e.start_char <= at and e.end_char >= end for e in overlapping
+        )
 
 
 def _written_in_lower_case(text: str, word: str) -> bool:
@@ -245,61 +247,70 @@ class PersonNames:
 
     def _everywhere(self, page: Page) -> None:
         text = page.text
+        seen: set[str] = set()
         for phrase, at in self.candidates.runs(text, 0, len(text), page.regions):
-            if phrase in page.candidates or not self.candidates.name_like(phrase):
+            if phrase in seen or not self.candidates.name_like(phrase):
                 continue
+            seen.add(phrase)
             cued = _cued(text, at, at + len(phrase))
             # a phrase whose last word the page also writes in lower case ("Numeric Types" beside
             # "types") is a capitalized common noun, not a name
             if cued or not _written_in_lower_case(text, phrase.split()[-1]):
-                page.candidates[phrase] = (at, CUED if cued else SEEN)
+                page.candidates[(phrase, at)] = CUED if cued else SEEN
 
     def _near_contacts(self, page: Page) -> None:
+        """Candidates around contact data: a name comes before its e-mail, phone or address ("Maria Rossi
+        <m.rossi@...>", "Maria Rossi, tel. ..."), after a "Contact:" label, or under a letter's closing."""
         text = page.text
-        anchors = [(h.start, h.end) for h in page.hits if h.entity in _CONTACT_ENTITIES]
-        anchors += [m.span() for m in _CONTACT_LABEL.finditer(text)]
-        for start, end in anchors:
+        anchors = [(h.start, h.end, False) for h in page.hits if h.entity in _CONTACT_ENTITIES]
+        anchors += [(*m.span(), True) for m in _CONTACT_LABEL.finditer(text)]
+        for start, end, label in anchors:
             lo, hi = _line_bounds(text, start, end)
             for phrase, at in self.candidates.runs(text, lo, hi, page.regions):
                 if any(at < h.end and at + len(phrase) > h.start for h in page.hits):
                     continue
-                if _adjacent(text, at, at + len(phrase), start, end):
-                    page.candidates[phrase] = (at, PLACED)
-                elif phrase not in page.candidates and self.candidates.name_like(phrase):
-                    page.candidates[phrase] = (at, SEEN)
+                before = at + len(phrase) <= start
+                # "Seka Moving, 48 Wall St" on a page that says "moving": a business, unless NER says PERSON
+                common = _written_in_lower_case(text, phrase.split()[-1])
+                if before != label and not common and _adjacent(text, at, at + len(phrase), start, end):
+                    page.candidates[(phrase, at)] = PLACED
+                elif (phrase, at) not in page.candidates and self.candidates.name_like(phrase):
+                    page.candidates[(phrase, at)] = SEEN
         for closing in _CLOSING.finditer(text):  # the signature: the next non-empty line after the closing
             line = re.match(r"\s*([^\n]{1,80})", text[closing.end() :])
             if line:
                 lo = closing.end() + line.start(1)
                 for phrase, at in self.candidates.runs(text, lo, lo + len(line.group(1)), page.regions):
-                    page.candidates[phrase] = (at, PLACED if at == lo else SEEN)
+                    page.candidates[(phrase, at)] = PLACED if at == lo else SEEN
 
     def confirm(self, pages: Sequence[Page]) -> None:
-        """Run NER on a window around each candidate that needs it; add a PERSON hit for every occurrence
-        of a confirmed name."""
-        names: list[set[str]] = [set() for _ in pages]
-        jobs: dict[str, list[tuple[str, tuple[int, int, str, str]]]] = {}
+        """Run NER on a window around each candidate and add PERSON hits: under `contact` for the
+        occurrences in contact data only (the name elsewhere on the page is tied to nothing), under `all`
+        for every occurrence of a confirmed name."""
+        found: list[list[tuple[str, int]]] = [[] for _ in pages]
+        jobs: dict[str, list[tuple[str, tuple[int, int, int, str, str]]]] = {}
         for index, page in enumerate(pages):
-            for phrase, (at, evidence) in page.candidates.items():
-                if evidence == PLACED:
-                    names[index].add(phrase)
+            for (phrase, at), evidence in page.candidates.items():
+                if evidence == PLACED:  # the small model mislabels names in such lines; the position decides
+                    found[index].append((phrase, at))
                     continue
                 start = _snap(page.text, at - _NER_CONTEXT_CHARS, -1)
                 end = _snap(page.text, at + len(phrase) + _NER_CONTEXT_CHARS, 1)
-                jobs.setdefault(page.lang, []).append(
-                    (page.text[start:end], (index, at - start, phrase, evidence))
-                )
+                job = (index, at, at - start, phrase, evidence)
+                jobs.setdefault(page.lang, []).append((page.text[start:end], job))
         for lang, lang_jobs in jobs.items():
-            for doc, (index, at, phrase, evidence) in self.nlp(lang).pipe(
+            for doc, (index, at, offset, phrase, evidence) in self.nlp(lang).pipe(
                 lang_jobs, as_tuples=True, batch_size=self.batch_size
             ):
-                if self.candidates.confirm(doc, at, phrase, evidence):
-                    names[index].add(phrase)
-        for page, confirmed in zip(pages, names, strict=True):
+                if self.candidates.confirm(doc, offset, phrase, evidence):
+                    found[index].append((phrase, at))
+        for page, names in zip(pages, found, strict=True):
+            if self.mode == "all":
+                spans = list(_occurrences(page.text, {phrase for phrase, _ in names}, page.regions))
+            else:
+                spans = [(at, at + len(phrase)) for phrase, at in names]
             # NER is the weakest evidence: below every structured recognizer when spans conflict
-            page.hits += [
-                Hit(s, e, "PERSON", 0.3) for s, e in _occurrences(page.text, confirmed, page.regions)
-            ]
+            page.hits += [Hit(s, e, "PERSON", 0.3) for s, e in spans]
 
 
 def _adjacent(text: str, start: int, end: int, anchor_start: int, anchor_end: int) -> bool:

@@ -72,7 +72,7 @@ _EN_TYPES = (
     "Copse Courtyard Crossway Cruiseway Cutting Dell Deviation Distributor Driveway Entrance Fairway "
     "Firetrail Footway Foreshore Formation Frontage Gully Highroad Interchange Intersection Laneway Lees "
     "Lookout Meander Outlook Parklands Pathway Piazza Plateau Pocket Quad Quadrangle Quadrant Quays "
-    "Ramble Reach Ridgeway Riverway Riviera Roads Roadside Roadway Ronde Rotary Round Siding Slope Strip "
+    "Ramble Reach Ridgeway Riverway Riviera Roads Roadside Roadway Ronde Rotary Round Siding Slope "
     "Mew Subway Tarn Thoroughfare Tollway Top Tor Towers Trailer Triangle Trunkway Villas Wade Walkway Front "
     "Follow Gap Ride Turn Ground Sound Subdivision Homes "
 ).split()
