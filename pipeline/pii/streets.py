@@ -9,8 +9,10 @@ the house number (or the flat), except the French "rue ..." that faker and real 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from pipeline.pii.hits import Hit
 
@@ -177,7 +179,8 @@ _FRENCH_TYPES = (
     "rang montée "
     "côte croissant promenade terrasse carré ruelle sentier autoroute"
 )
-_STREET_TYPE = rf"(?:{alternation(_ROMANCE_TYPES + _FRENCH_TYPES.split(), word_start=True)}\.?)"
+# the type is a whole word, or an abbreviation with its dot: "R." is Rua, "R" alone starts "Return"
+_STREET_TYPE = rf"(?:{alternation(_ROMANCE_TYPES, word_start=True)}(?:\.|(?!\w)))"
 _ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
 _PARTICLES = (
     r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el)"
@@ -206,10 +209,11 @@ _FRENCH_NUMBER_FIRST = re.compile(
     rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())})\.?{_SP}+"
     rf"(?:{_PARTICLES}{_SP}*)?{_NAME_WORD}(?:[ -]{_NAME}){{0,4}}{_UNIT}"
 )
-# rue de Salmon / boulevard Jeanne Delorme: letters name the street without its number too
+# rue de Salmon / boulevard Jeanne Delorme / rue du Lac 12 (Switzerland, Belgium: the number after)
 _FRENCH_NAMED = re.compile(
     rf"{alternation('rue avenue boulevard chemin allée impasse quai'.split(), word_start=True)}{_SP}+"
     rf"(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:[ -]{_NAME_WORD}){{0,3}}"
+    rf"(?:,?{_SP}+\d{{1,5}}[A-Za-z]?(?![\w.,]\d){_UNIT})?"
 )
 # USPS Publication 28, section 237: PSC/CMR/Unit and Box numbers, or a ship, over APO/FPO/DPO AA/AE/AP.
 _MILITARY = re.compile(
@@ -226,8 +230,11 @@ _POSTCODE = (
     rf"|[A-Z]{{1,2}}\d[A-Z\d]?{_SP}?\d[A-Z]{{2}}"  # United Kingdom
 )
 # Address labels (and the Japanese and Chinese "send to" labels): what follows them is an address.
-_ADDRESS_LABEL = (
-    r"(?:(?i:address|adresse|anschrift|dirección|direccion|domicilio|indirizzo|endereço|morada|adres)\s?:|"
+_LABEL_WORDS = (
+    "address adresse anschrift dirección direccion domicilio indirizzo endereço morada adres".split()
+)
+_ADDRESS_LABEL = (  # a trie of the words as written (lower case, capitalized): case folding is 10x slower
+    rf"(?:{alternation(_LABEL_WORDS + [w.capitalize() for w in _LABEL_WORDS])}\s?:|"
     r"住所|送付先|宛先|地址|邮寄地址|收件地址)[ \t\u00a0:：]*$"
 )
 _ADDRESS_LABEL_BEFORE = re.compile(_ADDRESS_LABEL)
@@ -255,7 +262,11 @@ _POSTAL_BOX_BEFORE = re.compile(
 # Where a house number can start: a digit that does not continue a token. Every style but the
 # French "rue ..." has one, so one scan finds the few places worth the style patterns (a pass of each
 # pattern over the page cost 3x more).
-_ANCHOR = re.compile(r"\D(?=\d)")
+_NUMBER_FIRST_ANCHOR = re.compile(
+    r"\D(?=\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)))"
+)
+_NUMBER_LAST_ANCHOR = re.compile(r"(?:[^\W\d_]|[,.°º#])[ \t\u00a0]+(?=\d)")  # Via Roma, 12 / Str. 5 / N° 84
+_COLON = re.compile("[:：]")
 _NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ./-_")  # inside a token
 _NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
 _NUMBER_THEN_WORD = re.compile(
@@ -280,19 +291,48 @@ class StreetAddresses:
 
     def find(self, text: str) -> Iterator[Hit]:
         spans: set[tuple[int, int]] = set()
+        # where a Romance street type or an address label is, found once per page: most pages have none,
+        # and each house-number anchor then looks them up instead of scanning its neighbourhood
+        labels = [
+            c.end()
+            for c in _COLON.finditer(text)
+            if _ADDRESS_LABEL_BEFORE.search(text, max(0, c.start() - 16), c.end())
+        ]
+        page = _Page(text, [m.start() for m in _ROMANCE_TYPE.finditer(text)], labels)
         if text[:1].isdigit():
-            spans |= self._at(text, 0)
-        for anchor in _ANCHOR.finditer(text):
-            if anchor.group() not in _NOT_BEFORE_NUMBER:
-                spans |= self._at(text, anchor.end())
+            spans |= page.at(0)
+        # most numbers on a page are neither followed by a word nor preceded by one (tables, versions):
+        # the two anchor patterns skip them in C
+        anchors = {
+            m.end() for m in _NUMBER_FIRST_ANCHOR.finditer(text) if m.group() not in _NOT_BEFORE_NUMBER
+        }
+        anchors |= {m.end() for m in _NUMBER_LAST_ANCHOR.finditer(text)}
+        for at in sorted(anchors):
+            spans |= page.at(at)
         for no_number in _NO_NUMBER.finditer(text):  # S/N: "sin número", "sem número"
-            spans |= self._number_last(text, no_number.start())
+            spans |= page.number_last(no_number.start())
         spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
         for start, end in sorted(spans):
             yield Hit(start, end, "STREET_ADDRESS", 0.6)
 
-    def _at(self, text: str, at: int) -> set[tuple[int, int]]:
+
+_BEFORE_SPACE = (",", ".", "°", "º", "#")  # "Via Roma, 12", "Str. 5", "N° 84", "# 12-34"
+# one C-level search of the 24 characters before a number, before any of the patterns that need these words
+_BOX_WORDS = re.compile("Box|Bag|Postfach|postale|BP|Apartado|orreo|Casilla|Postal|Postbus")
+_MILITARY_WORDS = re.compile("PSC|CMR|Unit|PO ")
+
+
+@dataclass
+class _Page:
+    """One page's text, with the offsets of its Romance street types and the ends of its address labels."""
+
+    text: str
+    types: list[int]
+    labels: list[int]
+
+    def at(self, at: int) -> set[tuple[int, int]]:
         """Spans of the styles whose house number (or ZIP code) can be the digit at `at`."""
+        text = self.text
         found = set()
         before = text[max(0, at - 24) : at]
         if _NUMBER_THEN_WORD.match(text, at):  # number first: English, Indian, French, military, flats
@@ -306,48 +346,34 @@ class StreetAddresses:
             flat = _FLAT_BEFORE.search(before)
             if flat:
                 matches.append(_EN_FLAT_FIRST.match(text, at - len(before) + flat.start()))
-            military = _MILITARY_BEFORE.search(before)
+            military = _MILITARY_WORDS.search(before) and _MILITARY_BEFORE.search(before)
             if military:
                 matches.append(_MILITARY.match(text, at - len(before) + military.start()))
             found |= {m.span() for m in matches if m}
-        if at >= 2 and (text[at - 2].isalpha() or text[at - 2] in ",.°º#"):  # number last
-            found |= self._number_last(text, at)
-        if _POSTAL_BOX_BEFORE.search(before):
+        if at >= 2 and (text[at - 2].isalpha() or text[at - 2] in _BEFORE_SPACE):  # number last
+            found |= self.number_last(at)
+        if _BOX_WORDS.search(before) and _POSTAL_BOX_BEFORE.search(before):
             box = _POSTAL_BOX.search(text, max(0, at - 32), at + 12)
             if box and box.end() > at:
                 found.add(box.span())
-        if _MILITARY_BEFORE.search(before) and before.rstrip()[-2:] in ("AA", "AE", "AP"):
+        if "PO " in before and before.rstrip()[-2:] in ("AA", "AE", "AP") and _MILITARY_BEFORE.search(before):
             ship = _MILITARY.search(text, max(0, at - 70), at + 12)  # USNS Smith\nFPO AE 12345
             if ship and ship.end() > at:
                 found.add(ship.span())
         return found
 
-    @staticmethod
-    def _number_last(text: str, at: int) -> set[tuple[int, int]]:
-        """German and Dutch compounds (Hauptstraße 12), and Romance types first (Via Roma, 12)."""
+    def number_last(self, at: int) -> set[tuple[int, int]]:
+        """Romance types first (Via Roma, 12), streets without a type, German and Dutch compounds."""
+        text = self.text
         found = set()
-        for street in _ROMANCE_TYPE.finditer(text, max(0, at - _ROMANCE_REACH), at):
-            match = _ROMANCE.match(text, street.start())
+        for start in self.types[bisect.bisect_left(self.types, at - _ROMANCE_REACH) :]:
+            if start >= at:
+                break
+            match = _ROMANCE.match(text, start)
             if match and match.end() > at:
                 found.add(match.span())
                 break
-        name = _TYPELESS_NAME.search(text, max(0, at - 60), at)
-        if name and name.group().split()[0] not in _NOT_STREET_NAMES:
-            line_item = (
-                name.start() == 0
-                or text[name.start() - 1] == "\n"
-                or text[name.start() - 2 : name.start()] == ", "
-            )
-            tail = (
-                _TYPELESS_WITH_UNIT.match(text, at)  # Gabriela Mistral 65 Of. 110
-                or (line_item and _TYPELESS_OVER_POSTCODE.match(text, at))  # Lautaro 79, H-8815 Széknémeti
-                or (
-                    _ADDRESS_LABEL_BEFORE.search(text, max(0, name.start() - 16), name.start())
-                    and _HOUSE_END.match(text, at)
-                )
-            )
-            if tail:
-                found.add((name.start(), tail.end()))
+        found |= self._typeless(at)
         if text[max(0, at - _GERMANIC_REACH) : at].rstrip().lower().endswith(_GERMANIC_SUFFIXES):
             tail = _GERMANIC_TAIL.search(text, max(0, at - 20), at + 40)
             head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
@@ -357,3 +383,26 @@ class StreetAddresses:
                 if len(word) - len(tail.group().split()[0]) >= 2 and not word.endswith(_TECHNICAL_COMPOUNDS):
                     found.add((head.start(), tail.end()))
         return found
+
+    def _typeless(self, at: int) -> set[tuple[int, int]]:
+        """Los Pinos 26 Dpto. 895 / Lautaro 79, H-8815 Széknémeti / Address: Baker 12 (see _POSTCODE)."""
+        text = self.text
+        with_unit = _TYPELESS_WITH_UNIT.match(text, at)
+        over_postcode = None if with_unit else _TYPELESS_OVER_POSTCODE.match(text, at)
+        i = bisect.bisect_left(self.labels, at - 60)
+        labelled = i < len(self.labels) and self.labels[i] <= at
+        if not (with_unit or over_postcode or labelled):
+            return set()
+        name = _TYPELESS_NAME.search(text, max(0, at - 60), at)
+        if not name or name.group().split()[0] in _NOT_STREET_NAMES:
+            return set()
+        line_item = (
+            name.start() == 0
+            or text[name.start() - 1] == "\n"
+            or text[name.start() - 2 : name.start()] == ", "
+        )
+        label_before = labelled and _ADDRESS_LABEL_BEFORE.search(
+            text, max(0, name.start() - 16), name.start()
+        )
+        tail = with_unit or (line_item and over_postcode) or (label_before and _HOUSE_END.match(text, at))
+        return {(name.start(), tail.end())} if tail else set()
