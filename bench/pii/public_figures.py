@@ -30,8 +30,10 @@ def whatsnew_pages() -> list[tuple[str, str]]:
     pages = sorted(p for p in WHATSNEW.glob("*.html") if p.name != "index.html")
     if not pages:
         raise SystemExit(f"no pages under {WHATSNEW}: apt-get install python3-doc")
-    return [(p.name, "\n\n".join(b.text if not b.code else f"```\n{b.text}\n```" for b in page_blocks(p)))
-            for p in pages]
+    return [
+        (p.name, "\n\n".join(b.text if not b.code else f"```\n{b.text}\n```" for b in page_blocks(p)))
+        for p in pages
+    ]
 
 
 def article_pages(root: Path) -> list[tuple[str, str]]:
@@ -50,10 +52,14 @@ def measure(name: str, pages: list[tuple[str, str]], langid: LangId) -> None:
     texts = [text for _, text in pages]
     for person in ("contact", "all"):
         hits = PiiRedactor(PiiConfig(person=person)).find_batch(texts, langs)
-        names = Counter(texts[i][s:e] for i, found in enumerate(hits) for s, e, t, _ in found if t == "PERSON")
+        names = Counter(
+            texts[i][s:e] for i, found in enumerate(hits) for s, e, t, _ in found if t == "PERSON"
+        )
         pages_with = sum(any(t == "PERSON" for *_, t, _ in found) for found in hits)
-        print(f"person={person}: {sum(names.values())} PERSON redactions ({len(names)} distinct names) "
-              f"on {pages_with} of {len(pages)} pages")
+        print(
+            f"person={person}: {sum(names.values())} PERSON redactions ({len(names)} distinct names) "
+            f"on {pages_with} of {len(pages)} pages"
+        )
         if person == "all":
             print("  most redacted:", ", ".join(f"{n} ({c})" for n, c in names.most_common(12)))
         else:

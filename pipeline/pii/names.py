@@ -78,7 +78,11 @@ _ORG_WORDS = frozenset(
     "Services Network Center Centre Council Committee Reference Manual Guide Library Package Server "
     "Client Kernel Policy Chapter Section Appendix Table Figure Example Note Warning True False None "
     "Office Department Desk Helpdesk Sales Street Road Avenue Lane Drive States Kingdom Republic Emirates "
-    "Islands County Province Territory Region District City".split()
+    "Islands County Province Territory Region District City "
+    # job titles beside a name in a contact line ("Tara Amin, Program Manager, at ...")
+    "Manager Director Officer Specialist Coordinator Assistant Engineer Administrator President Secretary "
+    "Editor Professor Instructor Advisor Adviser Representative Agent Consultant Analyst Chair Head Lead "
+    "Supervisor Executive Associate Intern Fellow Counselor Counsellor Technician Clerk Receptionist".split()
 )
 # Imperatives that open sentences of API documentation ("Return None if ...", "See Also").
 _LEADING_VERBS = frozenset(

@@ -28,7 +28,7 @@ _EXT = rf"(?:{_SPACE}?(?:x|ext\.?|extn\.?|extension|#){_SPACE}?\d{{1,6}})"
 # where a digit, "+" or "(" is (half the time of the same test written first).
 RUN = re.compile(
     rf"[\d+(](?<![\w.,+/#=-][\d+(])(?:(?<=[+(])\+?{_SPACE}?\d+|(?<=\d)\d*)(?:{_SEP}\d+)*(?P<ext>{_EXT})?"
-    rf"(?!\w|[.,]\d|-\w)"  # not a part of a UUID or of a longer identifier
+    rf"(?!\w|[.,]\d|-\w|:\d)"  # not a part of a UUID, a longer identifier or a time (19:44)
 )
 MIN_DIGITS = 7  # the shortest numbers worth a look (E.164 subscriber numbers are longer)
 MAX_PHONE_DIGITS = 15  # ITU-T E.164: at most 15 digits, country code included
@@ -41,6 +41,7 @@ DATE = re.compile(
     r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:1[6-9]|2[0-1])?\d\d"
     r"|(?:1[6-9]|2[0-1])\d\d\s*[-–/]\s*(?:1[6-9]|2[0-1])\d\d"  # year range
 )
+_DATE_FIRST = re.compile(rf"(?:{DATE.pattern})(?:{_SPACE}|$)")  # a date, alone or before a time
 _DOTTED = re.compile(r"\d+(?:\.\d+)+")  # versions, dotted quads, German thousands
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:[ \u00a0.,]\d{3})+")  # 1 048 576, 1.234.567
 _DECIMAL_START = re.compile(r"0[.,]\d")  # 0.181 700: a fraction, then another number
@@ -200,7 +201,7 @@ class NumberRecognizer:
     def _technical(run: Run, before: str) -> bool:
         """Dates, versions and dotted quads, decimals, ISBNs: never a card, SSN or phone."""
         body = run.body
-        if DATE.fullmatch(body) or _ISBN_BEFORE.search(before) or _DECIMAL_START.match(body):
+        if _DATE_FIRST.match(body) or _ISBN_BEFORE.search(before) or _DECIMAL_START.match(body):
             return True
         if _DOTTED.fullmatch(body):
             # dots alone: a version, an address, thousands; phones written with dots are 3.3.4 or start
@@ -226,13 +227,18 @@ class NumberRecognizer:
             return len(digits) >= 8 and (cued or _possible(body, None))
         if cued:
             return True  # what the page calls a phone number is one, valid in its plan or not
+        groups = run.groups
         shaped = (
             _PHONE_SHAPE.match(body) is not None
-            or (digits[0] == "0" and len(run.groups) >= 2 and not digits.startswith("00"))
-            or (digits.startswith("00") and len(run.groups) >= 2 and len(digits) >= 10)
+            # a trunk 0: European national numbers have 9 to 11 digits with it (Knipex 09 02 240 is a part)
+            or (digits[0] == "0" and len(groups) >= 2 and len(digits) >= 9 and not digits.startswith("00"))
+            # an international prefix 00 and a country code, which never starts with 0
+            or (digits.startswith("00") and digits[2] != "0" and len(groups) >= 2 and len(digits) >= 10)
         )
         if not shaped or _THOUSANDS.fullmatch(body) or _ZIP4.fullmatch(body):
             return False
+        if len(groups) >= 4 and len({len(g) for g in groups}) == 1 and len(groups[0]) >= 3:
+            return False  # 012 013 023 123: a row of numbers
         return any(_possible(body, region) for region in regions)
 
 

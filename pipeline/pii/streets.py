@@ -21,7 +21,8 @@ def alternation(words: Iterable[str], word_start: bool = False) -> str:
     """A regex matching any of `words`, written as a trie: Python's engine tries the branches of a plain
     alternation one by one at every position, but walks a trie once (streets were 2/3 of the PII time).
 
-    `word_start` requires that no word character precedes the match, checked after the first character so
+    `word_start` requires that no word character or dot precedes the match (J.R.R. Tolkien is no "R."
+    for Rua), checked after the first character so
     that the engine still jumps to the positions of the first characters.
     """
     tree: dict = {}
@@ -33,7 +34,7 @@ def alternation(words: Iterable[str], word_start: bool = False) -> str:
 
     def build(node: dict, guard: bool = False) -> str:
         branches = [
-            re.escape(char) + (rf"(?<!\w{re.escape(char)})" if guard else "") + build(child)
+            re.escape(char) + (rf"(?<![\w.]{re.escape(char)})" if guard else "") + build(child)
             for char, child in sorted(node.items())
             if char
         ]
@@ -48,7 +49,9 @@ def alternation(words: Iterable[str], word_start: bool = False) -> str:
 
 
 _CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ])"
-_WORD = rf"{_CAP}[^\W\d_]*(?:['’.-][^\W\d_]*)*"  # a capitalized word, no digits: O'Neill, Saint-Denis, St.
+# A capitalized word of two letters or more (O'Neill, Saint-Denis), or an abbreviation of up to three with
+# its dot (St., Pte., J.J.); no other dot, so "4 Pack. Keep Track" is two sentences, not a street.
+_WORD = rf"(?:{_CAP}['’]?[^\W\d_]+(?:['’-][^\W\d_]+)*|(?:{_CAP}[^\W\d_]{{0,2}}\.)+)"
 _SP = r"[ \t\u00a0]"
 
 # USPS Publication 28 appendix C1 street suffixes and their abbreviations; Royal Mail, Australia Post and
@@ -56,27 +59,32 @@ _SP = r"[ \t\u00a0]"
 _EN_TYPES = (
     "Alley Annex Approach Arcade Avenue Bayou Beach Bend Bluff Bottom Boulevard Brae Branch Bridge "
     "Broadway Brook Burg Bypass Camp Canyon Cape Causeway Center Centre Chase Circle Circuit Circus "
-    "Cliff Close Club Common Concourse Corner Course Court Cove Creek Crescent Crest Croft Crossing "
-    "Crossroad Curve Dale Dam Dene Divide Drive Drove Estate Esplanade Expressway Extension Fall Ferry "
-    "Field Flat Ford Forest Forge Fork Fort Freeway Garden Gardens Garth Gate Gateway Glade Glen Grange "
-    "Green Grove Harbor Harbour Haven Height Heights Highway Hill Hollow Inlet Island Isle Junction Key "
-    "Knoll Lake Landing Lane Light Loaf Lock Lodge Loop Mall Manor Meadow Mews Mill Mission Motorway "
-    "Mount Mountain Neck Nook Orchard Oval Overpass Paddock Parade Park Parkway Pass Passage Path Pike "
-    "Pine Place Plain Plaza Point Port Prairie Promenade Quay Radial Ramp Ranch Rapid Reserve Rest "
-    "Retreat Ridge Rise River Road Route Row Rue Run Shoal Shore Skyway Spring Spur Square Station "
-    "Strand Stravenue Stream Street Summit Terrace Throughway Trace Track Trafficway Trail Tunnel "
-    "Turnpike Underpass Union Vale Valley Viaduct View Village Ville Vista Walk Wall Way Well Wharf Wynd "
-    "Yard Marg Nagar Colony Chowk Gali Sector Layout Enclave Vihar Puram Bagh Ganj Bazar Bazaar Cross "
-    "Main Peth Wadi Pada Halli Palya Mohalla Society Zila "
-    # AS/NZS 4819 road types (Australia Post, NZ Post), less those that are everyday words of technical
-    # prose (End, Line, Link, Part, Edge, Upper, Lower, Range, Block, Steps)
+    "Cliff Close Common Concourse Corner Course Court Cove Creek Crescent Crest Croft Crossing "
+    "Crossroad Curve Dale Dam Dene Divide Drive Drove Estate Esplanade Expressway Extension Ferry "
+    "Field Flat Ford Forest Forge Fork Fort Freeway Garden Garth Gate Gateway Glade Glen Grange "
+    "Green Grove Harbor Harbour Haven Height Highway Hill Hollow Inlet Island Isle Junction "
+    "Knoll Lake Landing Lane Lodge Loop Mall Manor Meadow Mews Mill Motorway "
+    "Mountain Neck Nook Orchard Oval Overpass Paddock Parade Park Parkway Passage Path Pike "
+    "Pine Place Plain Plaza Point Prairie Promenade Quay Radial Ramp Ranch Rapid Reserve Rest "
+    "Retreat Ridge Rise River Road Route Row Rue Run Shoal Shore Skyway Spur Square "
+    "Strand Stravenue Stream Street Terrace Throughway Trace Track Trafficway Trail Tunnel "
+    "Turnpike Underpass Vale Valley Viaduct View Village Ville Vista Walk Wall Way Well Wharf Wynd Yard "
+    "Falls Mission Summit Woods "
+    # India Post's locality words
+    "Marg Nagar Colony Chowk Gali Sector Layout Enclave Vihar Puram Bagh Ganj Bazar Bazaar Cross Main Peth "
+    "Wadi Pada Halli Palya Mohalla Society Zila "
+    # AS/NZS 4819 road types (Australia Post, NZ Post). Left out of both lists: the everyday words of
+    # technical and shop prose (End, Line, Link, Part, Edge, Upper, Lower, Range, Block, Steps, Light,
+    # Quadrant, Pocket, Rotary, Strip, Ground, Sound, Port, Key, Lock, Station, Union, Spring, Fall, Club,
+    # Mount, Pass: "4 USB Ports", "3 Private Key", "1 Early Spring", "13 Fight Club", "5 Car Pass")
     "Access Alleyway Amble Anchorage Artery Basin Boardwalk Brace Brow Byway Centreway Circlet Colonnade "
     "Copse Courtyard Crossway Cruiseway Cutting Dell Deviation Distributor Driveway Entrance Fairway "
     "Firetrail Footway Foreshore Formation Frontage Gully Highroad Interchange Intersection Laneway Lees "
-    "Lookout Meander Outlook Parklands Pathway Piazza Plateau Pocket Quad Quadrangle Quadrant Quays "
-    "Ramble Reach Ridgeway Riverway Riviera Roads Roadside Roadway Ronde Rotary Round Siding Slope "
-    "Mew Subway Tarn Thoroughfare Tollway Top Tor Towers Trailer Triangle Trunkway Villas Wade Walkway Front "
-    "Follow Gap Ride Turn Ground Sound Subdivision Homes "
+    "Lookout Meander Outlook Parklands Pathway Piazza Plateau Quadrangle Quays Ramble Reach Ridgeway "
+    "Riverway Riviera Roadside Roadway Ronde Round Siding Slope Mew Subway Tarn Thoroughfare Tollway Top "
+    "Tor Towers Trailer Triangle Trunkway Villas Wade Walkway Front Follow Gap Ride Turn "
+    # the Philippines: subdivisions and homes
+    "Subdivision Homes"
 ).split()
 _EN_TYPE = alternation(_EN_TYPES)
 _EN_ABBREVIATIONS = (
@@ -91,7 +99,8 @@ _UNIT_WORDS = (
     "Manzana Mz Lt Bloco Sala Andar Étage étage app appt bureau porte bus Bus Stiege Tür Top"
 ).split()
 _UNIT_WORD = alternation(_UNIT_WORDS)
-_UNIT = rf"(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}\.?|#){_SP}*[\w-]{{1,6}}){{0,2}}"
+_UNIT_VALUE = r"(?:\d[\w-]{0,5}|[A-Za-z]\d{0,4}\b)"  # 508, 3B, B, C103: "approaches" is no flat
+_UNIT = rf"(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{0,2}}"
 _NAME_WORD = rf"(?!{_UNIT_WORD}(?:\.|{_SP}*\d)){_WORD}"  # a word of a street's name, not "Suite 5" after it
 # A unit, lot or block before the house number: Unit 5, 12 Smith St (Australia Post); Blk 5 Lot 6 (the
 # Philippines); India Post's house, flat, plot and door numbers (H.No. 12-3-45, #12, Flat No. 3B).
@@ -107,14 +116,23 @@ _EN_LEAD_UNIT = (
     rf"|(?:\d{{1,2}}(?:F|st|nd|rd|th){_SP}*(?:Floor{_SP}+)?)?(?:(?:{_WORD}{_SP}+){{0,3}}{_BUILDING}\.?"
     rf"(?:{_SP}+\d{{1,3}})?{_SP}*){{1,2}},?{_BREAK})"
 )
+# "#12, MG Road" (India); "#1 A Court of Thorns" is a ranking
 _EN_LEAD_NUMBER = (
-    rf"(?:(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|No|Lot|#)\.?{_SP}*)"
+    rf"(?:(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|No|Lot)\.?{_SP}*"
+    rf"|#{_SP}?(?=\d+,))"
 )
 _EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
 # At least one word names the street: "2 Follow" or "1 Front" alone is prose.
+# What may follow a street type: a direction, a flat, a comma, a line end, lower case. Another capitalized
+# word makes it a title ("2 Week California Road Trip", "3D Wave Acoustic Wall Panel").
+_AFTER_TYPE = (
+    rf"(?!-\w|{_SP}*&|{_SP}+(?!(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW|Extension|Ext|Phase)\b"
+    rf"|{_UNIT_WORD}\b)[A-Z][a-z])"  # nor a hyphen ("5 Best Road-Running Shoes") or "&" ("Point & Shoot")
+)
 _EN_STREET = (
-    rf"(?:(?:{_NAME_WORD}|{_ORDINAL}){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
+    rf"(?:(?:{_NAME_WORD}|{_ORDINAL}|[NSEW]\b|[NS][EW]\b){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
+    rf"{_AFTER_TYPE}"
 )
 # 1600 Amphitheatre Parkway / 838 Washington Knolls Suite 508 / 12/4 Gandhi Nagar / 2822-A Uranus Street
 _EN_NUMBER_FIRST = re.compile(
@@ -132,7 +150,7 @@ _EN_HOUSE_NAMED = re.compile(
 # Studio 12\nO'Neill Isle: the flat on its own line above the street (Royal Mail)
 _EN_FLAT_FIRST = re.compile(
     rf"(?:Flat|Studio|Apartment|Unit){_SP}+\d{{1,4}}[A-Za-z]?,?{_BREAK}(?:\d{{1,5}}{_SP}+)?"
-    rf"(?:{_WORD}{_SP}+){{0,3}}{_EN_TYPE}s?\b"
+    rf"(?:{_WORD}{_SP}+){{0,3}}{_EN_TYPE}s?\b{_AFTER_TYPE}"
 )
 
 # German, Austrian, Swiss and Dutch street words that end a compound name: Hauptstraße 12, Ameliahof 3.
@@ -147,6 +165,8 @@ _GERMANIC_TAIL = re.compile(
     rf"(?i:{alternation(_GERMANIC)}){_BREAK}"
     rf"(?P<no>\d{{1,5}}(?!\d)(?:[a-zA-Z](?!\w)|{_SP}[A-Z](?!\w))?(?:{_SP}?[/-]{_SP}?\d{{1,5}}[a-z]?)*"
     rf"(?:{_SP}+(?:bus|Bus|Stiege|Top|Tür){_SP}*\d{{1,4}})?)(?![\w.,]\d|{_SP}?(?:[KMGT]i?B|%|px|ms|Bytes?)\b)"
+    # a capitalized word right after the number: a count in a title ("Exploring 12 Million Images")
+    rf"(?!\s+[A-Z][a-z])"
 )
 # Words that open a German or Dutch street name before the compound: Alte Landstraße, Van Baerlestraat.
 _GERMANIC_OPENERS = (
@@ -179,15 +199,16 @@ _FRENCH_TYPES = (
     "rang montée "
     "côte croissant promenade terrasse carré ruelle sentier autoroute"
 )
-# the type is a whole word, or an abbreviation with its dot: "R." is Rua, "R" alone starts "Return"
+# the type is a whole word, or an abbreviation with its dot: "Av." is Avenida, "Av" alone starts "Avatar"
 _STREET_TYPE = rf"(?:{alternation(_ROMANCE_TYPES, word_start=True)}(?:\.|(?!\w)))"
 _ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
 _PARTICLES = (
-    r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el)"
+    r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el|ao|aos"
+    r"|à|vial)"  # vial: Mexico City's "Eje vial"
 )
-_NAME = rf"(?:{_NAME_WORD}|\d{{1,2}}|{_PARTICLES})"
+_NAME = rf"(?:{_NAME_WORD}|d['’]{_WORD}|\d{{1,2}}|{_PARTICLES})"  # Avenida de Manuel d'Arriaga
 _HOUSE_NUMBER = (
-    rf"(?:(?:[Nn][º°o]\.?{_SP}*|#{_SP}*)?\d{{1,5}}(?:{_SP}?(?:bis|ter)\b|[A-Za-z]\b|{_SP}[A-Z]\b)?(?:[-/]\d{{1,5}})?"
+    rf"(?:(?:[Nn][º°o]\.?{_SP}*|#{_SP}*)?\d{{1,5}}(?!\d)(?:{_SP}?(?:bis|ter)\b|[A-Za-z]\b|{_SP}[A-Z]\b)?(?:[-/]\d{{1,5}})?"
     rf"(?:{_SP}\d{{1,5}})?(?![\w.,]\d)|[Ss]/[Nn]\b)"  # Mexico writes the inner number after the outer
 )
 _CARDINAL = r"(?:Sur|Norte|Este|Oeste)"
@@ -201,8 +222,8 @@ _ROMANCE = re.compile(
     # Calle de Ana Pérez 45 / Via Roma, 12 Appartamento 3 / Rua das Flores, 100 / rue du Lac 12 / Largo X, S/N
     rf"|{_STREET_TYPE}{_SP}+(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:{_SP}+{_NAME}){{0,5}}?{_SP}*,?{_BREAK}"
     rf"{_HOUSE_NUMBER}{_UNIT}"
-    # Av. 2 N° 84: a numbered street, then the house after N°
-    rf"|{_STREET_TYPE}{_SP}+\d{{1,3}}{_SP}+[Nn][º°o]\.?{_SP}*\d{{1,5}}\b{_UNIT}"
+    # Av. 2 N° 84 / Diagonal 117 B N° 489: a numbered street, then the house after N°
+    rf"|{_STREET_TYPE}{_SP}+\d{{1,3}}(?:{_SP}?[A-Z]\b)?{_SP}+[Nn][º°o]\.?{_SP}*\d{{1,5}}\b{_UNIT}"
 )
 # 12, rue de la Paix / 8 avenue Victor Hugo / 1234, boul. Saint-Laurent: only French puts the number first
 _FRENCH_NUMBER_FIRST = re.compile(
@@ -225,7 +246,7 @@ _MILITARY = re.compile(
 # A street named without its type ("Los Pinos 26", "Lautaro 79") is an address when the postcode and town
 # follow on the same line after a comma or on the next line, as every postal format writes them.
 _POSTCODE = (
-    rf"(?:[A-Z]{{1,2}}-)?\d{{3,7}}(?:[ -]\d{{2,4}})?"  # numeric, with a country letter (H-8815) or a space
+    rf"(?:[A-Z]{{1,2}}-)?(?:\d{{4,7}}|\d{{3}}[ -]\d{{2}})"  # numeric (H-8815, 058 98; 358 is a count)
     rf"|[A-Z]\d[A-Z]{_SP}?\d[A-Z]\d"  # Canada
     rf"|[A-Z]{{1,2}}\d[A-Z\d]?{_SP}?\d[A-Z]{{2}}"  # United Kingdom
 )
@@ -243,10 +264,10 @@ _TYPELESS_NAME = re.compile(
 )
 _HOUSE_END = re.compile(rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}")
 _TYPELESS_OVER_POSTCODE = re.compile(
-    rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}(?=(?:,{_SP}*|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
+    rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}(?=(?:,{_SP}+|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
 )
 _TYPELESS_WITH_UNIT = re.compile(
-    rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}\.?|#){_SP}*[\w-]{{1,6}}){{1,2}}"
+    rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{1,2}}"
 )
 # Post-office boxes reach a person as surely as a street: PO Box (USPS, Australia Post's GPO Box, Locked
 # Bag), Postfach, case/boîte postale, BP, apartado, casilla, caixa postal, casella postale, postbus.
@@ -267,7 +288,8 @@ _NUMBER_FIRST_ANCHOR = re.compile(
 )
 _NUMBER_LAST_ANCHOR = re.compile(r"(?:[^\W\d_]|[,.°º#])[ \t\u00a0]+(?=\d)")  # Via Roma, 12 / Str. 5 / N° 84
 _COLON = re.compile("[:：]")
-_NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ./-_")  # inside a token
+# inside a token, a price ($718M), a time (05:32:07), a rank (#13)
+_NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ./-_:$€£¥#")
 _NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
 _NUMBER_THEN_WORD = re.compile(
     r"\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th))"
@@ -278,7 +300,9 @@ _FLAT_BEFORE = re.compile(rf"(?:Flat|Studio|Apartment|Unit){_SP}+$")
 _NOT_STREET_NAMES = frozenset(
     "Python Debian Ubuntu Linux Windows Java Perl Ruby PHP Emacs Vim Firefox Chrome Android iOS macOS "
     "GNOME KDE "
-    "Version Release Chapter Section Table Figure Step Part Volume Page Appendix Kernel".split()
+    "Version Release Chapter Section Table Figure Step Part Volume Page Appendix Kernel "
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Fall Winter".split()
 )
 _ROMANCE_REACH = 90  # characters from a street type to its number
 _GERMANIC_REACH = 60  # characters of a compound street name
@@ -316,6 +340,20 @@ class StreetAddresses:
             yield Hit(start, end, "STREET_ADDRESS", 0.6)
 
 
+_YEAR = re.compile(r"(?:1[89]|20)\d\d(?!\d)")
+_YEAR_BEFORE = re.compile(
+    r"(?i:\b(?:in|since|from|until|till|by|of|the|my|our|their|its|and|or|for|per|each|every)\s+)$"
+)
+
+
+def _year(text: str, at: int) -> bool:
+    """A year rather than a house number: "In 2025, businesses", "Since 2013 Green Roads has"."""
+    year = _YEAR.match(text, at)
+    return bool(year) and (
+        text[year.end() : year.end() + 1] == "," or _YEAR_BEFORE.search(text, max(0, at - 8), at) is not None
+    )
+
+
 _BEFORE_SPACE = (",", ".", "°", "º", "#")  # "Via Roma, 12", "Str. 5", "N° 84", "# 12-34"
 # one C-level search of the 24 characters before a number, before any of the patterns that need these words
 _BOX_WORDS = re.compile("Box|Bag|Postfach|postale|BP|Apartado|orreo|Casilla|Postal|Postbus")
@@ -335,7 +373,7 @@ class _Page:
         text = self.text
         found = set()
         before = text[max(0, at - 24) : at]
-        if _NUMBER_THEN_WORD.match(text, at):  # number first: English, Indian, French, military, flats
+        if _NUMBER_THEN_WORD.match(text, at) and not _year(text, at):  # number first: English, French, ...
             lead = _EN_LEAD.search(text, max(0, at - 40), at)
             start = lead.start() if lead else at
             matches = [
@@ -379,8 +417,14 @@ class _Page:
             head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
             if head:
                 word = text[head.start() : tail.start("no")].rstrip().lower()
-                # "Weg 5" or "Ring 3" alone is a common noun with a count, "String 2" a type
-                if len(word) - len(tail.group().split()[0]) >= 2 and not word.endswith(_TECHNICAL_COMPOUNDS):
+                # "Weg 5" or "Ring 3" alone is a common noun with a count, "String 2" a type, "Hauptstraße
+                # 2024" a year
+                suffix = tail.group().split()[0]
+                if (
+                    len(word) - len(suffix) >= 2
+                    and not word.endswith(_TECHNICAL_COMPOUNDS)
+                    and not _YEAR.fullmatch(tail.group("no"))
+                ):
                     found.add((head.start(), tail.end()))
         return found
 
@@ -394,7 +438,12 @@ class _Page:
         if not (with_unit or over_postcode or labelled):
             return set()
         name = _TYPELESS_NAME.search(text, max(0, at - 60), at)
-        if not name or name.group().split()[0] in _NOT_STREET_NAMES:
+        house = _HOUSE_END.match(text, at)
+        if (
+            not name
+            or not _NOT_STREET_NAMES.isdisjoint(name.group().split())
+            or (house and _YEAR.fullmatch(house.group().split()[0]))
+        ):
             return set()
         line_item = (
             name.start() == 0
