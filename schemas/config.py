@@ -264,7 +264,7 @@ class PiiConfig(StageSettings):
 
     signals: ClassVar[tuple[str, ...]] = ("density", *PII_ENTITIES)  # density: identifiers per 1,000 words
     # No rule by default: PII is redacted and the page kept. Llama 3 (sec. 3.1.1) removed sites with high
-    # volumes of PII; to drop PII-heavy pages set {density: {max: 20}} (docs/pii-policy.md: why 20).
+    # volumes of PII; to drop PII-heavy pages set {density: {max: 50}} (docs/pii-policy.md: why 50).
     rules: RuleMap = {}
     entities: list[PiiEntity] = list(PII_ENTITIES)
     # contact: a name only as part of a private person's contact data (next to a redacted e-mail, phone or

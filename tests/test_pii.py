@@ -288,7 +288,7 @@ def test_stage_redacts_counts_and_records_density():
 
 
 def test_density_rule_rejects_a_contact_list_and_keeps_a_page_with_one_address():
-    stage = PiiStage(PiiConfig(rules={"density": {"max": 20}}))
+    stage = PiiStage(PiiConfig(rules={"density": {"max": 50}}))  # the threshold docs/pii-policy.md suggests
     contacts = "\n".join(f"Staff member {i}: person{i}@gmail.com, +44 20 7946 0{i:03d}" for i in range(30))
     article = "Installing the package is described below. " * 20 + "Questions: ana.perez@gmail.com."
     docs = [
@@ -296,7 +296,7 @@ def test_density_rule_rejects_a_contact_list_and_keeps_a_page_with_one_address()
         Document(id="page", source="t", text=article, lang="en"),
     ]
     assert stage.process_batch(docs) == [["pii.density"], []]
-    assert docs[0].signals["pii.density"] > 20 > docs[1].signals["pii.density"] > 0
+    assert docs[0].signals["pii.density"] > 50 > docs[1].signals["pii.density"] > 0
     assert "@gmail.com" not in docs[0].text  # a rejected document is stored redacted too
 
 

@@ -39,7 +39,7 @@ def main() -> None:
         for r in rows
         if r["main_content"].strip()
     ]
-    types = {d.id: r["page_type"] for d, r in zip(docs, rows, strict=False)}
+    types = {r["id"]: r["page_type"] for r in rows}
     PiiStage().process_batch(docs)
     densities = sorted(d.signals["pii.density"] for d in docs)
     quantiles = {p: densities[int(p * (len(densities) - 1))] for p in (0.5, 0.9, 0.95, 0.99, 1.0)}
