@@ -283,13 +283,18 @@ _POSTAL_BOX_BEFORE = re.compile(
 # Where a house number can start: a digit that does not continue a token. Every style but the
 # French "rue ..." has one, so one scan finds the few places worth the style patterns (a pass of each
 # pattern over the page cost 3x more).
-_NUMBER_FIRST_ANCHOR = re.compile(
-    r"\D(?=\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)))"
+# Both anchors start with a narrow class (not a letter, not a space) so that the engine tries them at few
+# positions: a class that every letter of the page matches made them a third of the PII time.
+# not after a letter (inside a token), "." or "/" or "-" (a version, a path), ":" (a time), a currency sign
+# (a price) or "#" (a rank)
+_NUMBER_FIRST_ANCHOR = re.compile(  # a number after a space or punctuation, then a word: 742 Evergreen
+    r"(?:[^\w./\-:$€£¥#]|[\u3040-\u9fff])"
+    r"(?=\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)))"
 )
-_NUMBER_LAST_ANCHOR = re.compile(r"(?:[^\W\d_]|[,.°º#])[ \t\u00a0]+(?=\d)")  # Via Roma, 12 / Str. 5 / N° 84
+_NUMBER_LAST_ANCHOR = re.compile(  # a word, a space, a number: Via Roma, 12 / Str. 5 / N° 84
+    r"[ \t\u00a0](?<=[^\W\d_][ \t\u00a0]|[,.°º#][ \t\u00a0])(?=\d)"
+)
 _COLON = re.compile("[:：]")
-# inside a token, a price ($718M), a time (05:32:07), a rank (#13)
-_NOT_BEFORE_NUMBER = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ./-_:$€£¥#")
 _NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
 _NUMBER_THEN_WORD = re.compile(
     r"\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th))"
@@ -322,20 +327,20 @@ class StreetAddresses:
             for c in _COLON.finditer(text)
             if _ADDRESS_LABEL_BEFORE.search(text, max(0, c.start() - 16), c.end())
         ]
-        page = _Page(text, [m.start() for m in _ROMANCE_TYPE.finditer(text)], labels)
-        if text[:1].isdigit():
-            spans |= page.at(0)
         # most numbers on a page are neither followed by a word nor preceded by one (tables, versions):
         # the two anchor patterns skip them in C
-        anchors = {
-            m.end() for m in _NUMBER_FIRST_ANCHOR.finditer(text) if m.group() not in _NOT_BEFORE_NUMBER
-        }
-        anchors |= {m.end() for m in _NUMBER_LAST_ANCHOR.finditer(text)}
+        last = [m.end() for m in _NUMBER_LAST_ANCHOR.finditer(text)]
+        no_number = [m.start() for m in _NO_NUMBER.finditer(text)]  # S/N: "sin número", "sem número"
+        page = _Page(text, _romance_types(text, last + no_number), labels)
+        anchors = {m.end() for m in _NUMBER_FIRST_ANCHOR.finditer(text)} | set(last)
+        if text[:1].isdigit():
+            anchors.add(0)
         for at in sorted(anchors):
             spans |= page.at(at)
-        for no_number in _NO_NUMBER.finditer(text):  # S/N: "sin número", "sem número"
-            spans |= page.number_last(no_number.start())
-        spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
+        for at in no_number:
+            spans |= page.number_last(at)
+        if any(word in text for word in _FRENCH_NAMED_WORDS):  # a substring test per word is far cheaper
+            spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
         for start, end in sorted(spans):
             yield Hit(start, end, "STREET_ADDRESS", 0.6)
 
@@ -356,6 +361,22 @@ def _year(text: str, at: int) -> bool:
 
 _BEFORE_SPACE = (",", ".", "°", "º", "#")  # "Via Roma, 12", "Str. 5", "N° 84", "# 12-34"
 # one C-level search of the 24 characters before a number, before any of the patterns that need these words
+_FRENCH_NAMED_WORDS = ("rue ", "avenue ", "boulevard ", "chemin ", "allée ", "impasse ", "quai ")
+
+
+def _romance_types(text: str, ends: list[int]) -> list[int]:
+    """Offsets of the Romance street types, scanned only before `ends`, the numbers (or S/N) that can end
+    such a street."""
+    windows: list[list[int]] = []
+    for end in sorted(ends):
+        start = max(0, end - _ROMANCE_REACH)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    return sorted({m.start() for lo, hi in windows for m in _ROMANCE_TYPE.finditer(text, lo, hi)})
+
+
 _BOX_WORDS = re.compile("Box|Bag|Postfach|postale|BP|Apartado|orreo|Casilla|Postal|Postbus")
 _MILITARY_WORDS = re.compile("PSC|CMR|Unit|PO ")
 
