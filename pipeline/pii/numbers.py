@@ -21,7 +21,7 @@ from pipeline.pii.hits import Hit
 
 _SPACE = "[ \u00a0]"
 # Between two digit groups: a space, a dash, a dot or a slash (spaced or not), or a parenthesis.
-_SEP = rf"(?:{_SPACE}?[-./]{_SPACE}?|{_SPACE}|\){_SPACE}?-?|{_SPACE}?\()"
+_SEP = rf"(?:{_SPACE}?[-./]{_SPACE}?|{_SPACE}|\){_SPACE}?[-./]?|{_SPACE}?\()"
 _EXT = rf"(?:{_SPACE}?(?:x|ext\.?|extn\.?|extension|#){_SPACE}?\d{{1,6}})"
 # Not inside an identifier, a decimal, a path, a version, "#123" or "n=123"; ends before any word
 # character. The pattern starts with a character class, not the look-behind, so the engine only tries it
@@ -173,7 +173,7 @@ class NumberRecognizer:
         addresses, whose neighbourhood is a contact block (a number there needs no cue word)."""
         for run in runs(text):
             before = text[max(0, run.start - 40) : run.start]
-            if skip(run.start, run.end) or self._technical(run, before):
+            if skip(run.start, run.end) or self._technical(run, before, text):
                 continue
             digits = run.digits
             body = run.body
@@ -198,15 +198,16 @@ class NumberRecognizer:
                 yield Hit(run.start, run.end, "PHONE_NUMBER", 0.7)
 
     @staticmethod
-    def _technical(run: Run, before: str) -> bool:
+    def _technical(run: Run, before: str, text: str) -> bool:
         """Dates, versions and dotted quads, decimals, ISBNs: never a card, SSN or phone."""
         body = run.body
         if _DATE_FIRST.match(body) or _ISBN_BEFORE.search(before) or _DECIMAL_START.match(body):
             return True
         if _DOTTED.fullmatch(body):
-            # dots alone: a version, an address, thousands; phones written with dots are 3.3.4 or start
-            # with a trunk 0 (01.42.68.53.00)
-            return not (_PHONE_SHAPE.fullmatch(body) or (body[0] == "0" and len(run.groups) >= 4))
+            # dots alone: a version, an address, thousands; phones written with dots are 3.3.4, start with
+            # a trunk 0 (01.42.68.53.00), or are called phones ("Tel. 0452.432.813", never an IP address)
+            cued = _cue_before(text, run) and not (len(run.groups) == 4 and max(map(int, run.groups)) < 256)
+            return not (_PHONE_SHAPE.fullmatch(body) or (body[0] == "0" and len(run.groups) >= 4) or cued)
         return False
 
     @staticmethod
@@ -216,13 +217,7 @@ class NumberRecognizer:
         digits, body = run.digits, run.body
         if len(digits) > MAX_PHONE_DIGITS + 2:  # E.164 plus an international or trunk prefix
             return False
-        line_start = text.rfind("\n", 0, run.start) + 1  # a cue on another line labels something else
-        line_end = text.find("\n", run.end) % (len(text) + 1)
-        cued = (
-            in_contact_block
-            or PHONE_CUE.search(text, max(line_start, run.start - 32), run.start) is not None
-            or PHONE_CUE_AFTER.search(text, run.end, min(line_end, run.end + 12)) is not None  # 電話 after it
-        )
+        cued = in_contact_block or _cue_before(text, run) or _cue_after(text, run)
         if body[0] == "+" or body.startswith("(+"):
             return len(digits) >= 8 and (cued or _possible(body, None))
         if cued:
@@ -243,6 +238,19 @@ class NumberRecognizer:
 
 
 _CONTACT_REACH = 80  # characters from an e-mail address within which a number is part of the same contact
+_CUE_REACH = 48  # "Contact: Luciano Benjamin Ponce, 58 54 98 55"
+
+
+def _cue_before(text: str, run: Run) -> bool:
+    """A phone word before the number on its line (a cue on another line labels something else)."""
+    line_start = text.rfind("\n", 0, run.start) + 1
+    return PHONE_CUE.search(text, max(line_start, run.start - _CUE_REACH), run.start) is not None
+
+
+def _cue_after(text: str, run: Run) -> bool:
+    """A Japanese or Chinese phone word right after the number ("... にお電話ください")."""
+    line_end = text.find("\n", run.end) % (len(text) + 1)
+    return PHONE_CUE_AFTER.search(text, run.end, min(line_end, run.end + 12)) is not None
 
 
 def _near(contacts: Sequence[int], run: Run) -> bool:
