@@ -34,9 +34,10 @@ SOFTWARE_NAMES = tuple(
     "Unicode Markdown Docstring".split()
 )
 
-# Latin letters by case, Latin-1 and Latin Extended-A (Luboš, Michał, Šárka): `re` has no \p{Lu}.
-_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ"
-_LOWER = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżž"
+# Latin letters by case, Latin-1, Latin Extended-A and Romanian's comma letters (Luboš, Michał, Nemeș):
+# `re` has no \p{Lu}.
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽȘȚ"
+_LOWER = "a-zß-öø-ÿāăąćĉċčďđēĕėęěĝğġģĥħĩīĭįıĵķĺļľŀłńņňŋōŏőœŕŗřśŝşšţťŧũūŭůűųŵŷźżžșț"
 _NAME_WORD = (
     rf"(?:Mc[{_UPPER}][{_LOWER}]+|[{_UPPER}]['’][{_UPPER}][{_LOWER}]+"  # McBride, O'Neill, D'Angelo
     rf"|[{_UPPER}][{_LOWER}]+(?:[-'’][{_UPPER}]?[{_LOWER}]+)?|[A-Z]\.)"
@@ -77,7 +78,7 @@ _ORG_WORDS = frozenset(
     "Team University Institute Group Society Association Consortium Corporation Company Labs Systems "
     "Services Network Center Centre Council Committee Reference Manual Guide Library Package Server "
     "Client Kernel Policy Chapter Section Appendix Table Figure Example Note Warning True False None "
-    "Office Department Desk Helpdesk Sales Street Road Avenue Lane Drive States Kingdom Republic Emirates "
+    "Office Department Desk Helpdesk Sales Street Road Avenue States Kingdom Republic Emirates "
     "Islands County Province Territory Region District City "
     # job titles beside a name in a contact line ("Tara Amin, Program Manager, at ...")
     "Manager Director Officer Specialist Coordinator Assistant Engineer Administrator President Secretary "
