@@ -3,9 +3,9 @@
 
 Candidates are runs of capitalized name-like words. In `contact` mode they are looked for only around
 contact data: next to an e-mail address, phone number or street address the page carries, after a
-"Contact:" label, or under a letter's closing ("Best regards,"). spaCy's NER then runs (batched) on a
-short window around each candidate. Under `contact` the name is redacted where it is contact data; under
-`all` wherever the page repeats it.
+"Contact:" label, or under a letter's closing ("Best regards,"). A candidate in such a position is a name;
+the others go to spaCy's NER (batched, on a short window around each). Under `contact` the name is
+redacted where it is contact data; under `all` wherever the page repeats it.
 """
 
 from __future__ import annotations

@@ -280,20 +280,18 @@ _POSTAL_BOX = re.compile(
 _POSTAL_BOX_BEFORE = re.compile(
     rf"(?:Box|Bag|Postfach|postale|BP|Apartado|[Cc]orreos?|Casilla|Postal|Postbus)\.?{_SP}*(?:n[º°o]\.?{_SP}*)?$"
 )
-# Where a house number can start: a digit that does not continue a token. Every style but the
-# French "rue ..." has one, so one scan finds the few places worth the style patterns (a pass of each
-# pattern over the page cost 3x more).
-# Both anchors start with a narrow class (not a letter, not a space) so that the engine tries them at few
-# positions: a class that every letter of the page matches made them a third of the PII time.
-# not after a letter (inside a token), "." or "/" or "-" (a version, a path), ":" (a time), a currency sign
-# (a price) or "#" (a rank)
-_NUMBER_FIRST_ANCHOR = re.compile(  # a number after a space or punctuation, then a word: 742 Evergreen
+# Where a house number can be: every style but the French "rue ..." has one, so two scans find the few
+# places worth the style patterns (a pass of each pattern over the page cost 3x more). Each scan starts
+# with a narrow class, so the engine tries it at few positions (a class that every letter matches made
+# them a third of the PII time).
+# A number after a space or punctuation, then a word ("742 Evergreen"); not after a letter (inside a token),
+# ".", "/" or "-" (a version, a path), ":" (a time), a currency sign (a price) or "#" (a rank).
+_NUMBER_FIRST_ANCHOR = re.compile(
     r"(?:[^\w./\-:$€£¥#]|[\u3040-\u9fff])"
     r"(?=\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)))"
 )
-_NUMBER_LAST_ANCHOR = re.compile(  # a word, a space, a number: Via Roma, 12 / Str. 5 / N° 84
-    r"[ \t\u00a0](?<=[^\W\d_][ \t\u00a0]|[,.°º#][ \t\u00a0])(?=\d)"
-)
+# A word (or "," "." "°" "#"), a space, a number: "Via Roma, 12", "Str. 5", "N° 84".
+_NUMBER_LAST_ANCHOR = re.compile(r"[ \t\u00a0](?<=[^\W\d_][ \t\u00a0]|[,.°º#][ \t\u00a0])(?=\d)")
 _COLON = re.compile("[:：]")
 _NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
 _NUMBER_THEN_WORD = re.compile(
@@ -320,8 +318,8 @@ class StreetAddresses:
 
     def find(self, text: str) -> Iterator[Hit]:
         spans: set[tuple[int, int]] = set()
-        # where a Romance street type or an address label is, found once per page: most pages have none,
-        # and each house-number anchor then looks them up instead of scanning its neighbourhood
+        # address labels and Romance street types are found once per page (most pages have none) and
+        # looked up from each anchor
         labels = [
             c.end()
             for c in _COLON.finditer(text)
