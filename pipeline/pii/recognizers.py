@@ -1,203 +1,26 @@
-"""Custom presidio recognizers for what presidio lacks: street addresses, credentials in URLs, secrets.
+"""Recognizers of identifiers with a syntax of their own: e-mail and IP addresses, IBANs, credentials in
+URLs, API keys and tokens.
 
-Each recognizer is a list of regular expressions whose named group `v` (or the whole match) is the
-entity, plus an optional validator that sees the match and rejects documentation placeholders.
+Each scan is led by a literal ("@", ":", "://") or a narrow character class, so a page without candidates
+costs one fast pass per recognizer; candidates are then checked the way their standard defines them
+(presidio's IBAN check and e-mail domain check, `ipaddress`) and technical look-alikes are dropped.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-import phonenumbers
-from presidio_analyzer import EntityRecognizer, LocalRecognizer, Pattern, RecognizerResult
-from presidio_analyzer.nlp_engine import NlpArtifacts
-from presidio_analyzer.predefined_recognizers import CreditCardRecognizer, PhoneRecognizer, UsSsnRecognizer
+# tldextract (used by presidio's e-mail check) reads this when imported: an empty value keeps it on the
+# suffix list bundled in its wheel instead of downloading one.
+os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-Validator = Callable[[re.Match[str]], bool]
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, IbanRecognizer  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Rule:
-    """One pattern of a recognizer: its regex, score, and a validator that can veto a match."""
-
-    name: str
-    regex: re.Pattern[str]
-    score: float
-    validate: Validator | None = None
-
-
-class RegexRecognizer(LocalRecognizer):
-    """A presidio recognizer built from `Rule`s; the entity is group `v` when the pattern has one."""
-
-    def __init__(self, entity: str, rules: Sequence[Rule]):
-        self.rules = tuple(rules)
-        super().__init__(supported_entities=[entity], name=f"{entity.title().replace('_', '')}Recognizer")
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled at construction."""
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = []
-        for rule in self.rules:
-            for match in rule.regex.finditer(text):
-                if rule.validate is not None and not rule.validate(match):
-                    continue
-                group = "v" if "v" in rule.regex.groupindex else 0
-                results.append(
-                    RecognizerResult(
-                        self.supported_entities[0],
-                        match.start(group),
-                        match.end(group),
-                        rule.score,
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                )
-        return results
-
-
-class StrictSsnRecognizer(UsSsnRecognizer):
-    """presidio's US SSN recognizer with the SSA's area rules and stricter bare-number patterns.
-
-    Areas 000, 666 and 900-999 are never issued (SSA, "Social Security Number Randomization", 2011).
-    Only the dashed form scores without context; space/dot separated need a context word ("SSN").
-    """
-
-    PATTERNS = [
-        Pattern("SSN dashed", r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b", 0.5),
-        Pattern("SSN spaced", r"\b[0-9]{3}[ .][0-9]{2}[ .][0-9]{4}\b", 0.1),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__(patterns=self.PATTERNS)
-
-    def invalidate_result(self, pattern_text: str) -> bool:
-        return bool(super().invalidate_result(pattern_text)) or pattern_text[0] == "9"
-
-
-# A run of digits and phone punctuation with an optional extension: every phone number, SSN and card.
-DIGIT_RUN = re.compile(r"(?<![\w.])[+(]?\d[\d\-. ()/]{5,}\d(?:\s?(?:x|ext\.?)\s?\d{1,5})?")
-# presidio's PhoneRecognizer context words, plus the labels people put before a number.
-PHONE_CUE = re.compile(
-    r"(?i:phone|telephone|tel\b|cell|mobile|call|fax|whatsapp|sms|dial|number|reach|contact|ring|message|voicemail)"
-)
-# Digit runs that are dates, year ranges, dotted quads or decimals, never phone numbers.
-DATE = re.compile(
-    r"(?:1[6-9]|2[0-1])\d\d[-/.](?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])"
-    r"|(?:0?[1-9]|[12]\d|3[01])[-/.](?:0?[1-9]|1[0-2])[-/.](?:1[6-9]|2[0-1])?\d\d"
-    r"|(?:0?[1-9]|1[0-2])[-/.](?:0?[1-9]|[12]\d|3[01])[-/.](?:1[6-9]|2[0-1])?\d\d"
-    r"|(?:1[6-9]|2[0-1])\d\d\s*[-–/]\s*(?:1[6-9]|2[0-1])\d\d"  # year range
-)
-# No numbering plan writes phones as 3-2-4 digits (SSNs) or as dotted quads (IPv4 addresses).
-NOT_PHONE_SHAPE = re.compile(r"\d{3}[- .]\d{2}[- .]\d{4}|\d{1,3}(?:\.\d{1,3}){3}")
-NOT_A_PHONE = re.compile(rf"(?:{DATE.pattern})|\d{{1,3}}(?:\.\d{{1,3}}){{3}}|\d+\.\d+$")
-MIN_DIGITS = 7  # the shortest subscriber numbers (ITU-T E.164 national significant numbers are longer)
-ISBN = re.compile(r"(?:97[89][- ]?)?\d{1,5}[- ]\d{1,7}[- ]\d{1,7}[- ][\dX]")
-
-
-def luhn_ok(number: str) -> bool:
-    """The Luhn checksum of card numbers (ISO/IEC 7812-1) over a string of digits."""
-    digits = [int(c) for c in reversed(number)]
-    return sum(d if i % 2 == 0 else (d * 2 - 9 if d > 4 else d * 2) for i, d in enumerate(digits)) % 10 == 0
-
-
-def phone_cued(text: str, start: int) -> bool:
-    """A "+" or a phone cue word in the 40 characters before the digit run at `start`."""
-    return text[start : start + 1] == "+" or PHONE_CUE.search(text, max(0, start - 40), start) is not None
-
-
-def digit_runs(text: str) -> Iterator[re.Match[str]]:
-    """Digit runs long enough to be a phone number, an SSN or a card number."""
-    for match in DIGIT_RUN.finditer(text):
-        if sum(c.isdigit() for c in match.group()) >= MIN_DIGITS:
-            yield match
-
-
-class DigitRunPhoneRecognizer(PhoneRecognizer):
-    """presidio's phonenumbers-based recognizer, applied to each digit run rather than to the whole text.
-
-    PhoneNumberMatcher rescans its whole input once per region; on the runs alone the work is a fraction,
-    and a number written with "+" needs one region, not all of them.
-    """
-
-    def __init__(self, supported_regions: Sequence[str], **kwargs):
-        super().__init__(supported_regions=supported_regions, **kwargs)
-        # the fewest digits a valid number of each region has: shorter runs cannot hold one
-        self.min_digits = {
-            region: min(phonenumbers.PhoneMetadata.metadata_for_region(region).general_desc.possible_length)
-            for region in supported_regions
-        }
-
-    def analyze(
-        self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
-    ) -> list[RecognizerResult]:
-        results = []
-        for run in digit_runs(text):
-            candidate = run.group()
-            cued = phone_cued(text, run.start())
-            if (candidate.isdigit() and not cued) or NOT_A_PHONE.match(candidate):
-                continue  # an unformatted digit string is a count, id or timestamp unless called a phone
-            if NOT_PHONE_SHAPE.fullmatch(candidate) or ISBN.fullmatch(candidate):
-                continue  # an SSN, a dotted quad or an ISBN as a whole: any number inside is too short
-            number = "".join(c for c in candidate.split("x")[0] if c.isdigit())  # no extension digits
-            digits = len(number)
-            if 13 <= digits <= 19 and _CARD_SHAPE.fullmatch(candidate) and luhn_ok(number):
-                continue  # a card number: its recognizer outscores a phone on the same digits
-            # Without "+" or a cue word, the digits must be grouped the way the country writes its numbers:
-            # tables of figures ("22050 44100") are valid numbers somewhere, but not grouped like one.
-            leniency = self.leniency if cued else phonenumbers.Leniency.EXACT_GROUPING
-            regions = self.supported_regions[:1] if candidate[0] == "+" else self.supported_regions
-            for region in regions:
-                if candidate[0] != "+" and digits < self.min_digits[region]:
-                    continue
-                matches = [
-                    m
-                    for m in phonenumbers.PhoneNumberMatcher(candidate, region, leniency=leniency)
-                    if sum(c.isdigit() for c in m.raw_string) >= MIN_DIGITS
-                ]
-                results += [
-                    RecognizerResult(
-                        self.supported_entities[0],
-                        run.start() + m.start,
-                        run.start() + m.end,
-                        self.SCORE,
-                        analysis_explanation=self._get_analysis_explanation(region),
-                        recognition_metadata={
-                            RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                        },
-                    )
-                    for m in matches
-                ]
-                if matches:
-                    break
-        return EntityRecognizer.remove_duplicates(results)
-
-
-class CardRecognizer(CreditCardRecognizer):
-    """presidio's Luhn-checked card recognizer, plus the 2221-2720 Mastercard range (issued since 2017)."""
-
-    PATTERNS = [
-        Pattern(
-            "Cards incl. Mastercard 2-series (weak)",
-            r"\b(?!1\d{12}(?!\d))((4\d{3})|(5[0-5]\d{2})|(2[2-7]\d{2})|(6\d{3})|(1\d{3})|(3\d{3}))"
-            r"[- ]?(\d{3,4})[- ]?(\d{3,4})[- ]?(\d{3,5})\b",
-            0.3,
-        )
-    ]
-
-    def __init__(self) -> None:
-        super().__init__(patterns=self.PATTERNS)
-
-
-_CARD_SHAPE = re.compile(CardRecognizer.PATTERNS[0].regex)
+from pipeline.pii.hits import Hit  # noqa: E402
 
 
 def is_reserved_host(host: str, allowed_domains: Iterable[str]) -> bool:
@@ -209,76 +32,197 @@ def is_reserved_host(host: str, allowed_domains: Iterable[str]) -> bool:
         return any(host == d or host.endswith("." + d) for d in allowed_domains)
 
 
-# USPS Publication 28, appendix C1: street suffixes (plurals via "s?") and their standard abbreviations.
-_US_SUFFIXES = (
-    r"(?:Alley|Annex|Arcade|Avenue|Bayou|Beach|Bend|Bluff|Bottom|Boulevard|Branch|Bridge|Brook|Burg|Bypass|"
-    r"Camp|Canyon|Cape|Causeway|Center|Circle|Cliff|Club|Common|Corner|Course|Court|Cove|Creek|Crescent|"
-    r"Crest|Crossing|Crossroad|Curve|Dale|Dam|Divide|Drive|Estate|Expressway|Extension|Fall|Ferry|Field|"
-    r"Flat|Ford|Forest|Forge|Fork|Fort|Freeway|Garden|Gateway|Glen|Green|Grove|Harbor|Haven|Height|Highway|"
-    r"Hill|Hollow|Inlet|Island|Isle|Junction|Key|Knoll|Lake|Landing|Lane|Light|Loaf|Lock|Lodge|Loop|Mall|"
-    r"Manor|Meadow|Mews|Mill|Mission|Motorway|Mount|Mountain|Neck|Orchard|Oval|Overpass|Park|Parkway|Pass|"
-    r"Passage|Path|Pike|Pine|Place|Plain|Plaza|Point|Port|Prairie|Radial|Ramp|Ranch|Rapid|Rest|Ridge|River|"
-    r"Road|Route|Row|Rue|Run|Shoal|Shore|Skyway|Spring|Spur|Square|Station|Stravenue|Stream|Street|Summit|"
-    r"Terrace|Throughway|Trace|Track|Trafficway|Trail|Tunnel|Turnpike|Underpass|Union|Valley|Viaduct|View|"
-    r"Village|Ville|Vista|Walk|Wall|Way|Well)s?"
-    r"|Ave|Blvd|Cir|Ct|Dr|Expy|Fwy|Hwy|Ln|Pkwy|Pl|Rd|Sq|St|Ste|Ter|Tpke|Trl|Xing"
+# RFC 2142 role mailboxes and the names of list managers and service robots: a function, not a person.
+_ROLE = (
+    "postmaster hostmaster webmaster abuse noc security info sales support marketing help helpdesk contact "
+    "office admin administrator root team staff press legal billing jobs careers noreply no-reply donotreply "
+    "do-not-reply mailer-daemon listmaster listserv majordomo owner request announce bounce bounces "
+    "notification notifications newsletter feedback privacy hello enquiries inquiries ftpmaster submit "
+    "control"
+).split()
+_ROLE_LOCAL = re.compile(
+    rf"(?i:(?:{'|'.join(_ROLE)})(?:[-+._].*)?|.*[-+](?:request|owner|announce|bounces?|subscribe|unsubscribe|"
+    rf"devel|users?|discuss|changes|done|close|submitter|maintonly|quiet))"
 )
-_CAP = r"[A-ZÀ-Þ][\wÀ-ÿ'’.-]*"
-_UNIT = (
-    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|Appartamento|Piano|Interno|Piso|Puerta|Escalera|Étage|#)"
-    r"\.?\s*[\w-]+)?"
+# Hosts of a service rather than of people's mailboxes: mailing lists (the address reaches everyone
+# subscribed), bug trackers and package aliases (it reaches whoever maintains the thing).
+_SERVICE_HOST = re.compile(
+    r"(?i)^(?:lists?|listserv|mailman|groups|bugs|bugzilla|tracker|packages|buildd|noreply|notifications)\."
+    r"|\.googlegroups\.com$"
 )
-# faker's and the postal services' street types for es/it/fr/pt/nl (the name follows the type).
-ROMANCE_STREET = (
-    r"(?:Rue|Avenue|Boulevard|Chemin|Allée|Impasse|Place|Quai|Route|Calle|Callejón|Avenida|Paseo|Pasaje|"
-    r"Pasadizo|Plaza|Camino|Cañada|Carrera|Carretera|Cuesta|Glorieta|Rambla|Ronda|Acceso|Bajada|Urbanización|"
-    r"Via|Vía|Viale|Piazza|Piazzale|Corso|Largo|Vicolo|Contrada|Borgo|Strada|Stretto|Incrocio|Rotonda|Canale|"
-    r"Rua|Travessa|Alameda|C\.)"
+# Placeholders of documentation: user@host, you@yourdomain, your-login@..., 123@bugs... (a bug number).
+_PLACEHOLDER_LOCAL = re.compile(
+    r"(?i:user|username|user\.name|you|(?:your|votre)\w*|(?:you|ihr|ihre|dein|vous|ton|tu|su|tuo|seu|sua)[-_.][\w.-]+|"
+    r"me|someone|somebody|name|first\.?last|"
+    r"firstname\.?lastname|login|foo|bar|baz|xx+|example|\d+)"
 )
-_PARTICLE = r"(?:(?:de|del|de la|de l'|des|du|da|do|dos|das|di|della|dei)\s*)?"
 
-STREET_RULES = (
-    # 1600 Amphitheatre Parkway / 742 Evergreen Terrace Apt. 2 / Flat 33 Harris Trace
-    Rule(
-        "street (en)",
-        re.compile(
-            rf"\b(?:(?:Flat|Studio|Apartment|Unit)\s+\d{{1,4}}[a-zA-Z]?\s+|\d{{1,6}}[A-Za-z]?[ \t]+)"
-            rf"{_CAP}(?:[ \t]+{_CAP}){{0,3}}[ \t]+(?:{_US_SUFFIXES})\b\.?{_UNIT}"
-        ),
-        0.6,
-    ),
-    # Hauptstraße 12 / Alf-Blümel-Allee 5 / Schulzeallee 5/7 / Hans-Jürgen-Ring 14-11
-    Rule(
-        "street (de)",
-        re.compile(
-            r"\b(?:[A-ZÄÖÜ][a-zäöüß]+\s)?[A-ZÄÖÜ][\wäöüß.-]*?(?i:straße|strasse|str\.|weg|allee|platz|gasse|ring|"
-            r"damm|ufer)\s+\d{1,4}[a-z]?(?:[/-]\d{1,4}[a-z]?)?\b"
-        ),
-        0.6,
-    ),
-    # 12, rue de la Paix / 8 avenue Victor Hugo / rue de Salmon
-    Rule(
-        "street (fr)",
-        re.compile(
-            rf"(?:\b\d{{1,4}},?\s+(?i:{ROMANCE_STREET})|\b(?i:rue|boulevard|chemin|allée|impasse|quai))"
-            rf"\s+{_PARTICLE}{_CAP}(?:[ -]{_CAP}){{0,3}}"
-        ),
-        0.6,
-    ),
-    # Calle de Ana Pérez 45 / Via Roma, 12 Appartamento 3 / Rua das Flores, 100
-    Rule(
-        "street (es/it/pt, number last)",
-        re.compile(
-            rf"\b{ROMANCE_STREET}\s+{_PARTICLE}{_CAP}(?:\s+{_PARTICLE}{_CAP}){{0,3}},?\s+\d{{1,5}}\b{_UNIT}"
-        ),
-        0.6,
-    ),
-)
+
+class EmailAddresses:
+    """user@domain.tld with a public suffix (presidio's check), unless the domain is reserved, the address
+    is the user-info of a URL (URL_CREDENTIALS), a role, list or service address (RFC 2142), or a
+    placeholder of documentation."""
+
+    entities = ("EMAIL_ADDRESS",)
+    _LOCAL = re.compile(r"[A-Za-z0-9._%+-]{1,64}$")
+    _DOMAIN = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])")
+
+    def __init__(self, allowed_domains: Sequence[str]):
+        self.allowed = tuple(allowed_domains)
+        self.presidio = EmailRecognizer()
+
+    def find(self, text: str) -> Iterator[Hit]:
+        at = text.find("@")
+        while at >= 0:
+            local = self._LOCAL.search(text, max(0, at - 64), at)
+            domain = self._DOMAIN.match(text, at + 1)
+            if local and domain:
+                start = local.start() + len(local.group()) - len(local.group().lstrip("."))
+                value = text[start : domain.end()]
+                local_part = text[start:at]
+                if (
+                    start < at
+                    and not is_reserved_host(domain.group(), self.allowed)
+                    and not _ROLE_LOCAL.fullmatch(local_part)
+                    and not _PLACEHOLDER_LOCAL.fullmatch(local_part)
+                    and not _SERVICE_HOST.search(domain.group())
+                    and "://" not in text[text.rfind(" ", 0, start) + 1 : start]
+                    and self.presidio.validate_result(value)
+                ):
+                    yield Hit(start, domain.end(), "EMAIL_ADDRESS", 0.9)
+            at = text.find("@", at + 1)
+
+
+_IPV4 = re.compile(r"\d(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)")  # led by a digit: fast
+_IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.")
+_VERSION_BEFORE = re.compile(r"(?:\b(?:v|version|release|ver\.?)\s?|[\w/@=-])$", re.IGNORECASE)
+# RFC 4291 section 2.4: ::/8 is reserved by the IETF and assigned to no host (its loopback, unspecified and
+# IPv4-mapped parts are already non-global), so "::abc:7:def" is a documentation example.
+_IETF_RESERVED_V6 = ipaddress.ip_network("::/8")
+
+
+class IpAddresses:
+    """Public IPv4 and IPv6 addresses; private, loopback, documentation, multicast and netmask addresses,
+    and versions written like addresses (v1.2.3.4, Django 4.2.1.3, 1.2.3.4-rc1), are not someone's."""
+
+    entities = ("IP_ADDRESS",)
+
+    def __init__(self, keep_private: bool, software_names: Iterable[str]):
+        self.keep_private = keep_private
+        self.software = frozenset(software_names)
+
+    def find(self, text: str) -> Iterator[Hit]:
+        for match in _IPV4.finditer(text):
+            if self._address(match.group(), text, match.start(), match.end()):
+                yield Hit(match.start(), match.end(), "IP_ADDRESS", 0.8)
+        yield from self._ipv6(text)
+
+    def _ipv6(self, text: str) -> Iterator[Hit]:
+        end = 0
+        colon = text.find(":")
+        while colon >= 0:
+            if colon >= end:
+                start, end = colon, colon
+                while start > 0 and text[start - 1] in _IPV6_CHARS:
+                    start -= 1
+                while end < len(text) and text[end] in _IPV6_CHARS:
+                    end += 1
+                value = (
+                    text[start:end].rstrip(".:") if not text[start:end].endswith("::") else text[start:end]
+                )
+                boundary = not (
+                    text[start - 1 : start].isalnum()
+                    or text[start + len(value) : start + len(value) + 1].isalnum()
+                )
+                if (
+                    value.count(":") >= 2
+                    and boundary
+                    and self._address(value, text, start, start + len(value))
+                ):
+                    yield Hit(start, start + len(value), "IP_ADDRESS", 0.8)
+            colon = text.find(":", max(colon + 1, end))
+
+    def _address(self, value: str, text: str, start: int, end: int) -> bool:
+        try:
+            address = ipaddress.ip_address(value)
+        except ValueError:
+            return False
+        ones = address.max_prefixlen - (int(address) ^ ((1 << address.max_prefixlen) - 1)).bit_length()
+        if address.is_multicast or (
+            ones >= 8 and int(address) >> (address.max_prefixlen - ones) == (1 << ones) - 1
+        ):
+            return False  # group addresses and netmasks (ffff:ff00::, 255.255.0.0) identify no one
+        if self.keep_private and (not address.is_global or address in _IETF_RESERVED_V6):
+            return False
+        if address.version == 6:
+            return True
+        if max(address.packed) < 32:
+            # 1.2.3.5 and 12.6.2.1 are versions and section numbers; the public addresses whose four parts are
+            # all that small are a handful of resolvers (1.1.1.1, 8.8.8.8, 9.9.9.9), no one's
+            return False
+        following = text[end : end + 2]
+        previous_word = text[max(0, start - 40) : start].split()[-1:]
+        return not (
+            _VERSION_BEFORE.search(text[max(0, start - 9) : start])
+            or (previous_word and previous_word[0] in self.software)
+            or (len(following) == 2 and following[0] in ".-" and following[1].isalnum())
+        )
+
+
+class IbanCodes:
+    """IBANs, compact or grouped by four: mod-97 and the country's format (presidio's check)."""
+
+    entities = ("IBAN_CODE",)
+    _CANDIDATE = re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]\d{2}(?:[ \u00a0-]?[A-Z0-9]){11,30}")
+
+    def __init__(self) -> None:
+        self.presidio = IbanRecognizer()
+
+    def find(self, text: str) -> Iterator[Hit]:
+        for match in self._CANDIDATE.finditer(text):
+            value = match.group()
+            # a longer run can carry a BIC or a word after the IBAN: try the ends from the longest
+            for end in range(len(value), 14, -1):
+                if value[end - 1].isalnum() and not (
+                    end < len(value) and value[end].isalnum() and value[end - 1].isalpha()
+                ):
+                    if self.presidio.validate_result(value[:end]):
+                        yield Hit(match.start(), match.start() + end, "IBAN_CODE", 0.95)
+                        break
+
+
+Validator = Callable[[re.Match[str]], bool]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One pattern of a regex recognizer: its regex and a validator that can veto a match."""
+
+    name: str
+    regex: re.Pattern[str]
+    validate: Validator | None = None
+
+
+class RegexRecognizer:
+    """Rules for one entity; the entity is the match's group `v` when the pattern has one."""
+
+    def __init__(self, entity: str, rules: Sequence[Rule], score: float):
+        self.entities = (entity,)
+        self.rules = tuple(rules)
+        self.score = score
+
+    def find(self, text: str) -> Iterator[Hit]:
+        for rule in self.rules:
+            group = "v" if "v" in rule.regex.groupindex else 0
+            for match in rule.regex.finditer(text):
+                if rule.validate is None or rule.validate(match):
+                    yield Hit(match.start(group), match.end(group), self.entities[0], self.score)
+
 
 _PLACEHOLDER_PASSWORDS = frozenset({"password", "pass", "passwd", "pwd", "secret", "pw", "xxx", "changeme"})
 
 
-def credential_rules(allowed_domains: Iterable[str]) -> tuple[Rule, ...]:
+def credentials(allowed_domains: Iterable[str]) -> RegexRecognizer:
     """`scheme://user:password@host`: the user-info part, unless the host or password is illustrative
     (a reserved host, a placeholder word such as "passwd-on-proxy", or template syntax)."""
     domains = tuple(allowed_domains)
@@ -291,14 +235,12 @@ def credential_rules(allowed_domains: Iterable[str]) -> tuple[Rule, ...]:
             or any(c in password for c in "<>${}*")
         )
 
-    return (
-        Rule(
-            "url user-info",
-            re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://(?P<v>[^\s/@:]+:(?P<pw>[^\s/@]+))@(?P<host>[^\s/:?#]+)"),
-            0.9,
-            real,
-        ),
+    rule = Rule(
+        "url user-info",
+        re.compile(r"://(?P<v>[^\s/@:]+:(?P<pw>[^\s/@]+))@(?P<host>[^\s/:?#]+)"),
+        real,
     )
+    return RegexRecognizer("URL_CREDENTIALS", [rule], 0.9)
 
 
 def _has_digit_and_letter(match: re.Match[str]) -> bool:
@@ -310,8 +252,9 @@ SECRET_RULES = (
     # AWS key ids (AWS IAM "Unique identifier prefixes"); AWS's own docs use ...EXAMPLE keys.
     Rule(
         "aws access key id",
-        re.compile(r"\b(?P<v>(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16})\b"),
-        0.9,
+        re.compile(
+            r"(?P<v>A(?<![A-Za-z0-9]A)(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA|IPA)[A-Z0-9]{16})(?![A-Za-z0-9])"
+        ),
         lambda m: "EXAMPLE" not in m.group("v"),
     ),
     Rule(
@@ -319,7 +262,6 @@ SECRET_RULES = (
         re.compile(
             r"(?i:aws_?secret_?access_?key)[\"']?\s*[=:]\s*[\"']?(?P<v>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
         ),
-        0.9,
         lambda m: "EXAMPLE" not in m.group("v"),
     ),
     Rule(
@@ -328,14 +270,12 @@ SECRET_RULES = (
             r"-----BEGIN (?P<kind>[A-Z0-9 ]*)PRIVATE KEY(?P<block>(?: BLOCK)?)-----"
             r"[\s\S]{16,}?-----END (?P=kind)PRIVATE KEY(?P=block)-----"
         ),
-        0.95,
     ),
-    Rule(
-        "bearer token",
-        re.compile(r"\b[Bb]earer\s+(?P<v>[A-Za-z0-9\-._~+/]{20,}=*)"),
-        0.8,
-        _has_digit_and_letter,
-    ),
-    Rule("github token", re.compile(r"\b(?P<v>gh[pousr]_[A-Za-z0-9]{36,})\b"), 0.9),
-    Rule("slack token", re.compile(r"\b(?P<v>xox[abprs]-[A-Za-z0-9-]{10,})\b"), 0.9),
+    Rule("bearer token", re.compile(r"[Bb]earer\s+(?P<v>[A-Za-z0-9\-._~+/]{20,}=*)"), _has_digit_and_letter),
+    Rule("github token", re.compile(r"gh[pousr]_(?<![\w]gh[pousr]_)[A-Za-z0-9]{36,}\b")),
+    Rule("slack token", re.compile(r"xox[abprs]-(?<![\w]xox[abprs]-)[A-Za-z0-9-]{10,}\b")),
 )
+
+
+def secrets() -> RegexRecognizer:
+    return RegexRecognizer("SECRET", SECRET_RULES, 0.95)

@@ -1,0 +1,476 @@
+"""Street addresses in the styles the postal services publish: English-speaking and Indian (number, name,
+street type), German and Dutch (compound name ending in a street word, then the number), French, Spanish,
+Italian and Portuguese (street type first), US military (PSC/Unit/ship with APO/FPO/DPO), and post-office
+boxes.
+
+A street name alone identifies no one; with its house number it locates a home. So every pattern needs
+the house number (or the flat), except the French "rue ..." that faker and real letters write without one.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from pipeline.pii.hits import Hit
+
+
+def alternation(words: Iterable[str], word_start: bool = False) -> str:
+    """A regex matching any of `words`, written as a trie: Python's engine tries the branches of a plain
+    alternation one by one at every position, but walks a trie once (streets were 2/3 of the PII time).
+
+    `word_start` requires that no word character or dot precedes the match (J.R.R. Tolkien is no "R."
+    for Rua), checked after the first character so
+    that the engine still jumps to the positions of the first characters.
+    """
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict, guard: bool = False) -> str:
+        branches = [
+            re.escape(char) + (rf"(?<![\w.]{re.escape(char)})" if guard else "") + build(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?" if len(branches) == 1 and len(branches[0]) > 1 else f"{body}?"
+        return body
+
+    return "(?:" + build(tree, word_start) + ")"
+
+
+_CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ])"
+# A capitalized word of two letters or more (O'Neill, Saint-Denis), or an abbreviation of up to three with
+# its dot (St., Pte., J.J.); no other dot, so "4 Pack. Keep Track" is two sentences, not a street.
+_WORD = rf"(?:{_CAP}['’]?[^\W\d_]+(?:['’-][^\W\d_]+)*|(?:{_CAP}[^\W\d_]{{0,2}}\.)+)"
+_SP = r"[ \t\u00a0]"
+
+# USPS Publication 28 appendix C1 street suffixes and their abbreviations; Royal Mail, Australia Post and
+# NZ Post thoroughfare types; India Post's common locality words (Marg, Nagar, ...).
+_EN_TYPES = (
+    "Alley Annex Approach Arcade Avenue Bayou Beach Bend Bluff Bottom Boulevard Brae Branch Bridge "
+    "Broadway Brook Burg Bypass Camp Canyon Cape Causeway Center Centre Chase Circle Circuit Circus "
+    "Cliff Close Common Concourse Corner Course Court Cove Creek Crescent Crest Croft Crossing "
+    "Crossroad Curve Dale Dam Dene Divide Drive Drove Estate Esplanade Expressway Extension Ferry "
+    "Field Flat Ford Forest Forge Fork Fort Freeway Garden Garth Gate Gateway Glade Glen Grange "
+    "Green Grove Harbor Harbour Haven Height Highway Hill Hollow Inlet Island Isle Junction "
+    "Knoll Lake Landing Lane Lodge Loop Mall Manor Meadow Mews Mill Motorway "
+    "Mountain Neck Nook Orchard Oval Overpass Paddock Parade Park Parkway Passage Path Pike "
+    "Pine Place Plain Plaza Point Prairie Promenade Quay Radial Ramp Ranch Rapid Reserve Rest "
+    "Retreat Ridge Rise River Road Route Row Rue Run Shoal Shore Skyway Spur Square "
+    "Strand Stravenue Stream Street Terrace Throughway Trace Track Trafficway Trail Tunnel "
+    "Turnpike Underpass Vale Valley Viaduct View Village Ville Vista Walk Wall Way Well Wharf Wynd Yard "
+    "Falls Mission Summit Woods "
+    # India Post's locality words
+    "Marg Nagar Colony Chowk Gali Sector Layout Enclave Vihar Puram Bagh Ganj Bazar Bazaar Cross Main Peth "
+    "Wadi Pada Halli Palya Mohalla Society Zila "
+    # AS/NZS 4819 road types (Australia Post, NZ Post). Left out of both lists: the everyday words of
+    # technical and shop prose (End, Line, Link, Part, Edge, Upper, Lower, Range, Block, Steps, Light,
+    # Quadrant, Pocket, Rotary, Strip, Ground, Sound, Port, Key, Lock, Station, Union, Spring, Fall, Club,
+    # Mount, Pass: "4 USB Ports", "3 Private Key", "1 Early Spring", "13 Fight Club", "5 Car Pass")
+    "Access Alleyway Amble Anchorage Artery Basin Boardwalk Brace Brow Byway Centreway Circlet Colonnade "
+    "Copse Courtyard Crossway Cruiseway Cutting Dell Deviation Distributor Driveway Entrance Fairway "
+    "Firetrail Footway Foreshore Formation Frontage Gully Highroad Interchange Intersection Laneway Lees "
+    "Lookout Meander Outlook Parklands Pathway Piazza Plateau Quadrangle Quays Ramble Reach Ridgeway "
+    "Riverway Riviera Roadside Roadway Ronde Round Siding Slope Mew Subway Tarn Thoroughfare Tollway Top "
+    "Tor Towers Trailer Triangle Trunkway Villas Wade Walkway Front Follow Gap Ride Turn "
+    # the Philippines: subdivisions and homes
+    "Subdivision Homes"
+).split()
+_EN_TYPE = alternation(_EN_TYPES)
+_EN_ABBREVIATIONS = (
+    "Ave Blvd Cir Cres Ct Dr Expy Fwy Gr Hwy Ln Pde Pkwy Pl Rd Sq St Ste Tce Ter Tpke Trl Xing".split()
+)
+_BREAK = rf"(?:{_SP}+|{_SP}*\n{_SP}*)"  # between two parts of an address: spaces, or one line break
+# Flats, suites, floors and doors after the street, one or two of them (Edif. 879, Depto. 139).
+_UNIT_WORDS = (
+    "Apt Apartment Suite Ste Unit Flat Floor Room Bldg Building Appartamento Piano Interno Int Scala Piso "
+    "Puerta Escalera Depto Dpto Departamento Apto Apartamento Edif Edificio Interior Local Oficina Of "
+    "Casa Lote "
+    "Manzana Mz Lt Bloco Sala Andar Étage étage app appt bureau porte bus Bus Stiege Tür Top"
+).split()
+_UNIT_WORD = alternation(_UNIT_WORDS)
+_UNIT_VALUE = r"(?:\d[\w-]{0,5}|[A-Za-z]\d{0,4}\b)"  # 508, 3B, B, C103: "approaches" is no flat
+_UNIT = rf"(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{0,2}}"
+_NAME_WORD = rf"(?!{_UNIT_WORD}(?:\.|{_SP}*\d)){_WORD}"  # a word of a street's name, not "Suite 5" after it
+# A unit, lot or block before the house number: Unit 5, 12 Smith St (Australia Post); Blk 5 Lot 6 (the
+# Philippines); India Post's house, flat, plot and door numbers (H.No. 12-3-45, #12, Flat No. 3B).
+_BUILDING = (
+    "(?:Building|Bldg|Tower|Towers|Suites|Plaza|Center|Centre|House|Court|Residences|Apartment|Apartments|"
+    "Condominium|Condominiums|Mansion|Mansions|Hall)"
+)
+_EN_LEAD_UNIT = (
+    rf"(?:(?:Unit|Apt|Apartment|Suite|Level|Lot|Shop|Flat|Villa|Blk|Block|Bldg|Building|Floor|Room|Studio)\.?"
+    rf"{_SP}*\d{{1,5}}[A-Za-z]?{_SP}*[,/]?{_BREAK}?"
+    rf"|B\d{{1,3}}{_SP}+L\d{{1,3}}{_SP}+"  # B14 L09: block and lot
+    # 7th Floor Larsen Building, / 7F Cucumber Suites, / Mcgee Building, (a building before the street)
+    rf"|(?:\d{{1,2}}(?:F|st|nd|rd|th){_SP}*(?:Floor{_SP}+)?)?(?:(?:{_WORD}{_SP}+){{0,3}}{_BUILDING}\.?"
+    rf"(?:{_SP}+\d{{1,3}})?{_SP}*){{1,2}},?{_BREAK})"
+)
+# "#12, MG Road" (India); "#1 A Court of Thorns" is a ranking
+_EN_LEAD_NUMBER = (
+    rf"(?:(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|No|Lot)\.?{_SP}*"
+    rf"|#{_SP}?(?=\d+,))"
+)
+_EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
+_ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
+# At least one word names the street: "2 Follow" or "1 Front" alone is prose.
+# What may follow a street type: a direction, a flat, a comma, a line end, lower case. Another capitalized
+# word makes it a title ("2 Week California Road Trip", "3D Wave Acoustic Wall Panel").
+_AFTER_TYPE = (
+    rf"(?!-\w|{_SP}*&|{_SP}+(?!(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW|Extension|Ext|Phase)\b"
+    rf"|{_UNIT_WORD}\b)[A-Z][a-z])"  # nor a hyphen ("5 Best Road-Running Shoes") or "&" ("Point & Shoot")
+)
+_EN_STREET = (
+    rf"(?:(?:{_NAME_WORD}|{_ORDINAL}|[NSEW]\b|[NS][EW]\b){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
+    rf"{_AFTER_TYPE}"
+)
+# 1600 Amphitheatre Parkway / 838 Washington Knolls Suite 508 / 12/4 Gandhi Nagar / 2822-A Uranus Street
+_EN_NUMBER_FIRST = re.compile(
+    rf"{_EN_LEAD_UNIT}{{0,2}}{_EN_LEAD_NUMBER}?"
+    rf"\d{{1,6}}[A-Za-z]?(?:[/-](?:\d{{1,5}}[A-Za-z]?|[A-Za-z]\b))*,?{_BREAK}{_EN_STREET}{_UNIT}"
+    rf"(?:,?{_BREAK}RD{_SP}+\d{{1,3}}\b)?"  # NZ Post rural delivery: 26 Shaw-Baker Track RD 10
+    # Yakal Estates, Palanan Avenue / 15th Avenue, Pluto Estates Phase 4: street and estate
+    rf"(?:{_SP}+Phase{_SP}+\d{{1,2}}\b)?(?:,{_SP}+{_EN_STREET}(?:{_SP}+(?:Phase{_SP}+)?\d{{1,4}}\b)?)?"
+)
+# H.No. 894, Mittal: India Post's house-number words mark an address even before a street without a type
+_EN_HOUSE_NAMED = re.compile(
+    rf"(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No)\.?{_SP}*\d{{1,6}}[A-Za-z]?"
+    rf"(?:[/-]\d{{1,5}}[A-Za-z]?)*,?{_BREAK}{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}"
+)
+# Studio 12\nO'Neill Isle: the flat on its own line above the street (Royal Mail)
+_EN_FLAT_FIRST = re.compile(
+    rf"(?:Flat|Studio|Apartment|Unit){_SP}+\d{{1,4}}[A-Za-z]?,?{_BREAK}(?:\d{{1,5}}{_SP}+)?"
+    rf"(?:{_WORD}{_SP}+){{0,3}}{_EN_TYPE}s?\b{_AFTER_TYPE}"
+)
+
+# German, Austrian, Swiss and Dutch street words that end a compound name: Hauptstraße 12, Ameliahof 3.
+# Left out: words that end common nouns of technical prose (String, Generator, Passwort, Eingabefeld).
+_GERMANIC = (
+    "straße strasse str. gasse gässli weg allee platz ring damm ufer steig stieg pfad chaussee zeile kai "
+    "promenade graben anger winkel bogen höhe siedlung steg straat laan plein gracht kade hof pad steeg "
+    "baan dijk singel dreef plantsoen kanaal wal lei steenweg hoven erf vaart boulevard "
+).split()
+_GERMANIC_SUFFIXES = tuple(_GERMANIC)
+_GERMANIC_TAIL = re.compile(
+    rf"(?i:{alternation(_GERMANIC)}){_BREAK}"
+    rf"(?P<no>\d{{1,5}}(?!\d)(?:[a-zA-Z](?!\w)|{_SP}[A-Z](?!\w))?(?:{_SP}?[/-]{_SP}?\d{{1,5}}[a-z]?)*"
+    rf"(?:{_SP}+(?:bus|Bus|Stiege|Top|Tür){_SP}*\d{{1,4}})?)(?![\w.,]\d|{_SP}?(?:[KMGT]i?B|%|px|ms|Bytes?)\b)"
+    # a capitalized word right after the number: a count in a title ("Exploring 12 Million Images")
+    rf"(?!\s+[A-Z][a-z])"
+)
+# Words that open a German or Dutch street name before the compound: Alte Landstraße, Van Baerlestraat.
+_GERMANIC_OPENERS = (
+    "Alte Alter Altes Neue Neuer Neues Große Großer Grosse Kleine Kleiner Obere Oberer Untere Unterer Hohe "
+    "Hoher Lange Langer Breite Breiter Sankt St. Bad Van Von De Den Het Sint Oude Nieuwe Korte Lange Hoge"
+).split()
+_GERMANIC_HEAD = re.compile(rf"(?:{alternation(_GERMANIC_OPENERS)}{_SP}+)?{_CAP}[\w'’.-]*$")
+_TECHNICAL_COMPOUNDS = ("tring", "keyring")  # String 3, Keyring 2
+
+# French, Spanish, Italian and Portuguese: the street type comes first (La Poste, Correos, Correos de
+# México, Poste Italiane, CTT, Correios), the number after the name, often after a comma; "S/N" when the
+# house has none. French writes the type in lower case.
+_ROMANCE_TYPES = (
+    "Rue Avenue Av Boulevard Bd Bld Blv Chemin Allée Impasse Place Quai Route Cours Passage Square Voie "
+    "Sentier "
+    "Calle C/ Avenida Avda Paseo Pasaje Psje Pasadizo Vial Plaza Camino Carretera Ronda Travesía "
+    "Glorieta Callejón Privada "
+    "Cerrada Circuito Prolongación Continuación Retorno Andador Periférico Calzada Eje Circunvalación "
+    "Corredor Viaducto Peatonal Ampliación Diagonal Diag Transversal Carrera Cañada Cuesta Rambla "
+    "Urbanización "
+    "Via Viale Piazza Piazzale Corso Largo Vicolo Contrada Borgo Strada Stretto Rotonda Lungomare Salita "
+    "Canale Incrocio Rua R Travessa Trav Alameda Estrada Praça Praceta Beco Rotunda Rodovia Ladeira "
+    "Esplanada Pátio Viaduto Vereda Colônia Fazenda Chácara Sítio Quadra Setor Conjunto Residencial "
+    "Loteamento "
+    "Vila Jardim Parque Núcleo Trecho Recanto Morro Lagoa Passarela Feira Estação Condomínio Campo Área "
+    "Aeroporto"
+).split()
+_FRENCH_TYPES = (
+    "rue avenue av boulevard boul bd chemin allée impasse place quai route cours passage square voie "
+    "rang montée "
+    "côte croissant promenade terrasse carré ruelle sentier autoroute"
+)
+# the type is a whole word, or an abbreviation with its dot: "Av." is Avenida, "Av" alone starts "Avatar"
+_STREET_TYPE = rf"(?:{alternation(_ROMANCE_TYPES, word_start=True)}(?:\.|(?!\w)))"
+_ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
+_PARTICLES = (
+    r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el|ao|aos"
+    r"|à|vial)"  # vial: Mexico City's "Eje vial"
+)
+_NAME = rf"(?:{_NAME_WORD}|d['’]{_WORD}|\d{{1,2}}|{_PARTICLES})"  # Avenida de Manuel d'Arriaga
+_HOUSE_NUMBER = (
+    rf"(?:(?:[Nn][º°o]\.?{_SP}*|#{_SP}*)?\d{{1,5}}(?!\d)(?:{_SP}?(?:bis|ter)\b|[A-Za-z]\b|{_SP}[A-Z]\b)?(?:[-/]\d{{1,5}})?"
+    rf"(?:{_SP}\d{{1,5}})?(?![\w.,]\d)|[Ss]/[Nn]\b)"  # Mexico writes the inner number after the outer
+)
+_CARDINAL = r"(?:Sur|Norte|Este|Oeste)"
+_COLOMBIAN_AXES = "[Cc]alle|Cl|[Cc]arrera|Cra|Cr|Kr|Transversal|Tv|Tr|Diagonal|Dg|Avenida|Av|Ak|Ac"
+_ROMANCE = re.compile(
+    # the grid first: its cardinal after the number is part of the address
+    # Calle 45 # 12-34 / Cl. 23 # 5-5 Sur / Av. calle 129 # 6-64: Colombia's grid (nomenclatura urbana)
+    rf"(?:(?:Avenida|Av\.?){_SP}+)?(?:{_COLOMBIAN_AXES})\.?{_SP}+(?:\d{{1,3}}[A-Zª]?|{_NAME_WORD})"
+    rf"(?:{_SP}?Bis)?(?:{_SP}?[A-Z]\b)?(?:{_SP}+{_CARDINAL})?{_SP}*(?:#|No\.?|N[º°]){_SP}*\d{{1,3}}[A-Z]?"
+    rf"{_SP}?-{_SP}?\d{{1,3}}(?:{_SP}+{_CARDINAL})?"
+    # Calle de Ana Pérez 45 / Via Roma, 12 Appartamento 3 / Rua das Flores, 100 / rue du Lac 12 / Largo X, S/N
+    rf"|{_STREET_TYPE}{_SP}+(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:{_SP}+{_NAME}){{0,5}}?{_SP}*,?{_BREAK}"
+    rf"{_HOUSE_NUMBER}{_UNIT}"
+    # Av. 2 N° 84 / Diagonal 117 B N° 489: a numbered street, then the house after N°
+    rf"|{_STREET_TYPE}{_SP}+\d{{1,3}}(?:{_SP}?[A-Z]\b)?{_SP}+[Nn][º°o]\.?{_SP}*\d{{1,5}}\b{_UNIT}"
+)
+# 12, rue de la Paix / 8 avenue Victor Hugo / 1234, boul. Saint-Laurent: only French puts the number first
+_FRENCH_NUMBER_FIRST = re.compile(
+    rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())})\.?{_SP}+"
+    rf"(?:{_PARTICLES}{_SP}*)?{_NAME_WORD}(?:[ -]{_NAME}){{0,4}}{_UNIT}"
+)
+# rue de Salmon / boulevard Jeanne Delorme / rue du Lac 12 (Switzerland, Belgium: the number after)
+_FRENCH_NAMED = re.compile(
+    rf"{alternation('rue avenue boulevard chemin allée impasse quai'.split(), word_start=True)}{_SP}+"
+    rf"(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:[ -]{_NAME_WORD}){{0,3}}"
+    rf"(?:,?{_SP}+\d{{1,5}}[A-Za-z]?(?![\w.,]\d){_UNIT})?"
+)
+# USPS Publication 28, section 237: PSC/CMR/Unit and Box numbers, or a ship, over APO/FPO/DPO AA/AE/AP.
+_MILITARY = re.compile(
+    rf"(?:PSC|CMR|Unit){_SP}+\d{{1,5}},?{_SP}+Box{_SP}+\d{{1,5}}(?:{_SP}*,?{_BREAK}?(?:APO|FPO|DPO){_SP}+"
+    rf"(?:AA|AE|AP){_SP}+\d{{5}}(?:-\d{{4}})?)?"
+    rf"|(?:USS|USNS|USNV|USCGC){_SP}+{_WORD}(?:{_SP}+{_WORD}){{0,2}}{_SP}*,?{_BREAK}?(?:APO|FPO|DPO){_SP}+"
+    rf"(?:AA|AE|AP){_SP}+\d{{5}}(?:-\d{{4}})?"
+)
+# A street named without its type ("Los Pinos 26", "Lautaro 79") is an address when the postcode and town
+# follow on the same line after a comma or on the next line, as every postal format writes them.
+_POSTCODE = (
+    rf"(?:[A-Z]{{1,2}}-)?(?:\d{{4,7}}|\d{{3}}[ -]\d{{2}})"  # numeric (H-8815, 058 98; 358 is a count)
+    rf"|[A-Z]\d[A-Z]{_SP}?\d[A-Z]\d"  # Canada
+    rf"|[A-Z]{{1,2}}\d[A-Z\d]?{_SP}?\d[A-Z]{{2}}"  # United Kingdom
+)
+# Address labels (and the Japanese and Chinese "send to" labels): what follows them is an address.
+_LABEL_WORDS = (
+    "address adresse anschrift dirección direccion domicilio indirizzo endereço morada adres".split()
+)
+_ADDRESS_LABEL = (  # a trie of the words as written (lower case, capitalized): case folding is 10x slower
+    rf"(?:{alternation(_LABEL_WORDS + [w.capitalize() for w in _LABEL_WORDS])}\s?:|"
+    r"住所|送付先|宛先|地址|邮寄地址|收件地址)[ \t\u00a0:：]*$"
+)
+_ADDRESS_LABEL_BEFORE = re.compile(_ADDRESS_LABEL)
+_TYPELESS_NAME = re.compile(
+    rf"(?:(?:Los|Las|La|El|Lord|Don|Doña|San|Santa|Av\.|Avda\.){_SP}+)?{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}{_SP}+$"
+)
+_HOUSE_END = re.compile(rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}")
+_TYPELESS_OVER_POSTCODE = re.compile(
+    rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}(?=(?:,{_SP}+|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
+)
+_TYPELESS_WITH_UNIT = re.compile(
+    rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{1,2}}"
+)
+# Post-office boxes reach a person as surely as a street: PO Box (USPS, Australia Post's GPO Box, Locked
+# Bag), Postfach, case/boîte postale, BP, apartado, casilla, caixa postal, casella postale, postbus.
+_POSTAL_BOX = re.compile(
+    rf"(?:P\.?{_SP}?O\.?{_SP}?Box|Post{_SP}+Office{_SP}+Box|GPO{_SP}+Box|Locked{_SP}+Bag|Private{_SP}+Bag|Postfach|"
+    rf"[Cc]ase{_SP}+postale|[Bb]oîte{_SP}+postale|BP|Apartado(?:{_SP}+de{_SP}+[Cc]orreos)?|"
+    rf"Casilla(?:{_SP}+de{_SP}+[Cc]orreos?)?|Caixa{_SP}+Postal|Casella{_SP}+[Pp]ostale|Postbus)\.?{_SP}*"
+    rf"(?:n[º°o]\.?{_SP}*)?\d{{1,6}}(?:{_SP}\d{{2,4}}){{0,2}}(?!\w)"
+)
+_POSTAL_BOX_BEFORE = re.compile(
+    rf"(?:Box|Bag|Postfach|postale|BP|Apartado|[Cc]orreos?|Casilla|Postal|Postbus)\.?{_SP}*(?:n[º°o]\.?{_SP}*)?$"
+)
+# Where a house number can be: every style but the French "rue ..." has one, so two scans find the few
+# places worth the style patterns (a pass of each pattern over the page cost 3x more). Each scan starts
+# with a narrow class, so the engine tries it at few positions (a class that every letter matches made
+# them a third of the PII time).
+# A number after a space or punctuation, then a word ("742 Evergreen"); not after a letter (inside a token),
+# ".", "/" or "-" (a version, a path), ":" (a time), a currency sign (a price) or "#" (a rank).
+_NUMBER_FIRST_ANCHOR = re.compile(
+    r"(?:[^\w./\-:$€£¥#]|[\u3040-\u9fff])"
+    r"(?=\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)))"
+)
+# A word (or "," "." "°" "#"), a space, a number: "Via Roma, 12", "Str. 5", "N° 84".
+_NUMBER_LAST_ANCHOR = re.compile(r"[ \t\u00a0](?<=[^\W\d_][ \t\u00a0]|[,.°º#][ \t\u00a0])(?=\d)")
+_COLON = re.compile("[:：]")
+_NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
+_NUMBER_THEN_WORD = re.compile(
+    r"\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th))"
+)
+_MILITARY_BEFORE = re.compile(rf"(?:PSC|CMR|Unit){_SP}+$|(?:APO|FPO|DPO){_SP}+(?:AA|AE|AP){_SP}+$")
+_FLAT_BEFORE = re.compile(rf"(?:Flat|Studio|Apartment|Unit){_SP}+$")
+# Product names followed by a version, then a year and a title, look like a typeless street over a postcode.
+_NOT_STREET_NAMES = frozenset(
+    "Python Debian Ubuntu Linux Windows Java Perl Ruby PHP Emacs Vim Firefox Chrome Android iOS macOS "
+    "GNOME KDE "
+    "Version Release Chapter Section Table Figure Step Part Volume Page Appendix Kernel "
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Fall Winter".split()
+)
+_ROMANCE_REACH = 90  # characters from a street type to its number
+_GERMANIC_REACH = 60  # characters of a compound street name
+
+
+class StreetAddresses:
+    """House-number-and-street spans in the styles above (see the module docstring)."""
+
+    entities = ("STREET_ADDRESS",)
+
+    def find(self, text: str) -> Iterator[Hit]:
+        spans: set[tuple[int, int]] = set()
+        # address labels and Romance street types are found once per page (most pages have none) and
+        # looked up from each anchor
+        labels = [
+            c.end()
+            for c in _COLON.finditer(text)
+            if _ADDRESS_LABEL_BEFORE.search(text, max(0, c.start() - 16), c.end())
+        ]
+        # most numbers on a page are neither followed by a word nor preceded by one (tables, versions):
+        # the two anchor patterns skip them in C
+        last = [m.end() for m in _NUMBER_LAST_ANCHOR.finditer(text)]
+        no_number = [m.start() for m in _NO_NUMBER.finditer(text)]  # S/N: "sin número", "sem número"
+        page = _Page(text, _romance_types(text, last + no_number), labels)
+        anchors = {m.end() for m in _NUMBER_FIRST_ANCHOR.finditer(text)} | set(last)
+        if text[:1].isdigit():
+            anchors.add(0)
+        for at in sorted(anchors):
+            spans |= page.at(at)
+        for at in no_number:
+            spans |= page.number_last(at)
+        if any(word in text for word in _FRENCH_NAMED_WORDS):  # a substring test per word is far cheaper
+            spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
+        for start, end in sorted(spans):
+            yield Hit(start, end, "STREET_ADDRESS", 0.6)
+
+
+_YEAR = re.compile(r"(?:1[89]|20)\d\d(?!\d)")
+_YEAR_BEFORE = re.compile(
+    r"(?i:\b(?:in|since|from|until|till|by|of|the|my|our|their|its|and|or|for|per|each|every)\s+)$"
+)
+
+
+def _year(text: str, at: int) -> bool:
+    """A year rather than a house number: "In 2025, businesses", "Since 2013 Green Roads has"."""
+    year = _YEAR.match(text, at)
+    return bool(year) and (
+        text[year.end() : year.end() + 1] == "," or _YEAR_BEFORE.search(text, max(0, at - 8), at) is not None
+    )
+
+
+_BEFORE_SPACE = (",", ".", "°", "º", "#")  # "Via Roma, 12", "Str. 5", "N° 84", "# 12-34"
+# one C-level search of the 24 characters before a number, before any of the patterns that need these words
+_FRENCH_NAMED_WORDS = ("rue ", "avenue ", "boulevard ", "chemin ", "allée ", "impasse ", "quai ")
+
+
+def _romance_types(text: str, ends: list[int]) -> list[int]:
+    """Offsets of the Romance street types, scanned only before `ends`, the numbers (or S/N) that can end
+    such a street."""
+    windows: list[list[int]] = []
+    for end in sorted(ends):
+        start = max(0, end - _ROMANCE_REACH)
+        if windows and start <= windows[-1][1]:
+            windows[-1][1] = end
+        else:
+            windows.append([start, end])
+    return sorted({m.start() for lo, hi in windows for m in _ROMANCE_TYPE.finditer(text, lo, hi)})
+
+
+_BOX_WORDS = re.compile("Box|Bag|Postfach|postale|BP|Apartado|orreo|Casilla|Postal|Postbus")
+_MILITARY_WORDS = re.compile("PSC|CMR|Unit|PO ")
+
+
+@dataclass
+class _Page:
+    """One page's text, with the offsets of its Romance street types and the ends of its address labels."""
+
+    text: str
+    types: list[int]
+    labels: list[int]
+
+    def at(self, at: int) -> set[tuple[int, int]]:
+        """Spans of the styles whose house number (or ZIP code) can be the digit at `at`."""
+        text = self.text
+        found = set()
+        before = text[max(0, at - 24) : at]
+        if _NUMBER_THEN_WORD.match(text, at) and not _year(text, at):  # number first: English, French, ...
+            lead = _EN_LEAD.search(text, max(0, at - 40), at)
+            start = lead.start() if lead else at
+            matches = [
+                _EN_NUMBER_FIRST.match(text, start),
+                _EN_HOUSE_NAMED.match(text, start),
+                _FRENCH_NUMBER_FIRST.match(text, at),
+            ]
+            flat = _FLAT_BEFORE.search(before)
+            if flat:
+                matches.append(_EN_FLAT_FIRST.match(text, at - len(before) + flat.start()))
+            military = _MILITARY_WORDS.search(before) and _MILITARY_BEFORE.search(before)
+            if military:
+                matches.append(_MILITARY.match(text, at - len(before) + military.start()))
+            found |= {m.span() for m in matches if m}
+        if at >= 2 and (text[at - 2].isalpha() or text[at - 2] in _BEFORE_SPACE):  # number last
+            found |= self.number_last(at)
+        if _BOX_WORDS.search(before) and _POSTAL_BOX_BEFORE.search(before):
+            box = _POSTAL_BOX.search(text, max(0, at - 32), at + 12)
+            if box and box.end() > at:
+                found.add(box.span())
+        if "PO " in before and before.rstrip()[-2:] in ("AA", "AE", "AP") and _MILITARY_BEFORE.search(before):
+            ship = _MILITARY.search(text, max(0, at - 70), at + 12)  # USNS Smith\nFPO AE 12345
+            if ship and ship.end() > at:
+                found.add(ship.span())
+        return found
+
+    def number_last(self, at: int) -> set[tuple[int, int]]:
+        """Romance types first (Via Roma, 12), streets without a type, German and Dutch compounds."""
+        text = self.text
+        found = set()
+        for start in self.types[bisect.bisect_left(self.types, at - _ROMANCE_REACH) :]:
+            if start >= at:
+                break
+            match = _ROMANCE.match(text, start)
+            if match and match.end() > at:
+                found.add(match.span())
+                break
+        found |= self._typeless(at)
+        if text[max(0, at - _GERMANIC_REACH) : at].rstrip().lower().endswith(_GERMANIC_SUFFIXES):
+            tail = _GERMANIC_TAIL.search(text, max(0, at - 20), at + 40)
+            head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
+            if head:
+                word = text[head.start() : tail.start("no")].rstrip().lower()
+                # "Weg 5" or "Ring 3" alone is a common noun with a count, "String 2" a type, "Hauptstraße
+                # 2024" a year
+                suffix = tail.group().split()[0]
+                if (
+                    len(word) - len(suffix) >= 2
+                    and not word.endswith(_TECHNICAL_COMPOUNDS)
+                    and not _YEAR.fullmatch(tail.group("no"))
+                ):
+                    found.add((head.start(), tail.end()))
+        return found
+
+    def _typeless(self, at: int) -> set[tuple[int, int]]:
+        """Los Pinos 26 Dpto. 895 / Lautaro 79, H-8815 Széknémeti / Address: Baker 12 (see _POSTCODE)."""
+        text = self.text
+        with_unit = _TYPELESS_WITH_UNIT.match(text, at)
+        over_postcode = None if with_unit else _TYPELESS_OVER_POSTCODE.match(text, at)
+        i = bisect.bisect_left(self.labels, at - 60)
+        labelled = i < len(self.labels) and self.labels[i] <= at
+        if not (with_unit or over_postcode or labelled):
+            return set()
+        name = _TYPELESS_NAME.search(text, max(0, at - 60), at)
+        house = _HOUSE_END.match(text, at)
+        if (
+            not name
+            or not _NOT_STREET_NAMES.isdisjoint(name.group().split())
+            or (house and _YEAR.fullmatch(house.group().split()[0]))
+        ):
+            return set()
+        line_item = (
+            name.start() == 0
+            or text[name.start() - 1] == "\n"
+            or text[name.start() - 2 : name.start()] == ", "
+        )
+        label_before = labelled and _ADDRESS_LABEL_BEFORE.search(
+            text, max(0, name.start() - 16), name.start()
+        )
+        tail = with_unit or (line_item and over_postcode) or (label_before and _HOUSE_END.match(text, at))
+        return {(name.start(), tail.end())} if tail else set()
