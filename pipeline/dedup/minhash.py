@@ -8,6 +8,7 @@ datasketch applies the MinHash permutations to those hashes in one vectorized ca
 
 from __future__ import annotations
 
+import re
 import zlib
 from dataclasses import dataclass, field
 
@@ -26,9 +27,19 @@ _BASE = np.uint64(0x100000001B3)  # FNV-64 prime: the polynomial's base (uint64 
 SKETCH_SIZE = 2048
 
 
+# Chinese and Japanese are written without spaces: each character counts as a word of its own.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+
+def shingle_words(text: str) -> list[str]:
+    """The normalized words shingles are made of (a CJK character is a word)."""
+    normal = normalize_text(text)
+    return (_CJK.sub(r" \g<0> ", normal) if _CJK.search(normal) else normal).split()
+
+
 def shingle_hashes(text: str, n: int) -> np.ndarray:
     """Sorted distinct 64-bit hashes of the word n-grams of the normalized text (one for a shorter text)."""
-    words = normalize_text(text).split()
+    words = shingle_words(text)
     if not words:
         return np.empty(0, dtype=np.uint64)
     ids = np.fromiter(
@@ -43,7 +54,7 @@ def shingle_hashes(text: str, n: int) -> np.ndarray:
 
 def shingles(text: str, n: int) -> set[str]:
     """The word n-grams themselves (for tests and benchmarks that compute Jaccard by brute force)."""
-    words = normalize_text(text).split()
+    words = shingle_words(text)
     return {" ".join(words[i : i + n]) for i in range(max(1, len(words) - n + 1))} if words else set()
 
 
