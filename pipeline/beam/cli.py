@@ -1,4 +1,4 @@
-"""The `curate` command: run, verify, sample, extract."""
+"""The `curate` command: run, verify, sample, extract, and the classifier commands (classifiers/)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ import sys
 import time
 from pathlib import Path
 
+from classifiers.commands import COMMANDS as CLASSIFIER_COMMANDS
+from classifiers.commands import add_commands as add_classifier_commands
+from classifiers.commands import run_command as run_classifier_command
 from pipeline.registry import load_config
 from schemas.config import ConfigError
 from schemas.manifest import MANIFEST_NAME
@@ -37,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--format", choices=("plain", "markdown"), default="plain")
 
+    add_classifier_commands(sub)
+
     args, beam_args = parser.parse_known_args(argv)
     if beam_args and args.command != "run":
         parser.error(f"unrecognized arguments: {' '.join(beam_args)}")
@@ -50,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
             return _verify(args.output)
         if args.command == "sample":
             return _sample(args)
+        if args.command in CLASSIFIER_COMMANDS:
+            return run_classifier_command(args)
         from pipeline.extract import extract_files
 
         sys.stdout.write(extract_files(args.files, args.format))

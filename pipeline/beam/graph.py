@@ -11,6 +11,7 @@ import apache_beam as beam
 
 from classifiers.domain import DomainRouter
 from classifiers.langid import LangId
+from classifiers.scorers import scoring_stages
 from pipeline.beam.dedup import ExactDedup, LineDedup, MinHashDedup, UrlDedup
 from pipeline.beam.manifest import WriteManifest
 from pipeline.beam.runner import run_stage
@@ -88,16 +89,18 @@ def build_pipeline(p: beam.Pipeline, inputs: list[str], output: str, cfg: Config
 
     kept = g.stage(kept, ExtractStage(cfg.extract))
     kept = g.dedup(kept, UrlDedup(cfg.dedup, g.annotate))
-    if langid.enabled:
-        kept = g.stage(kept, LangId(langid))
-    # Domain before the heuristics: their per-domain overrides spare math and code pages.
+    # Domain first, so that language id's and the heuristics' per-domain rules apply to math and code.
     if domain.enabled:
         kept = g.stage(kept, DomainRouter(domain))
+    if langid.enabled:
+        kept = g.stage(kept, LangId(langid))
     kept = g.dedup(kept, ExactDedup(cfg.dedup, g.annotate))
     kept = g.dedup(kept, LineDedup(cfg.dedup, g.annotate))
     for stage in build_filters(cfg, views):
         kept = g.stage(kept, stage)
     kept = g.dedup(kept, MinHashDedup(cfg.dedup, g.annotate))
+    for stage in scoring_stages(cfg):
+        kept = g.stage(kept, stage)
     if cfg.pii.enabled:
         kept = g.stage(kept, PiiStage(cfg.pii))
     kept = g.stage(kept, TokenStage(views))
