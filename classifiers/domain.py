@@ -30,6 +30,11 @@ from schemas.document import Document
 # and words glued by extraction ("ColemanSkydome") are camel-cased on real product pages.
 _CODE_TOKEN = re.compile(r"[_=\[\]{}<>]|\w\(|\w\.\w+\(|^\W*\w+\.\w+\.\w")
 ROUTED = ("general", "math", "code")
+# A line of machine output: an ISO 8601 or syslog timestamp, an access-log client address, a kernel clock.
+_LOG_LINE = re.compile(
+    r"^\[?(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|"
+    r"\d{1,3}(?:\.\d{1,3}){3} - |\[ *\d+\.\d+\])"
+)
 
 
 def code_token_share(text: str) -> float:
@@ -38,8 +43,17 @@ def code_token_share(text: str) -> float:
     return sum(1 for token in tokens if _CODE_TOKEN.search(token)) / len(tokens) if tokens else 0.0
 
 
+def log_line_share(text: str) -> float:
+    """Share of the non-empty lines of `text` that start with a timestamp or a client address (logs)."""
+    lines = [line for line in text.split("\n") if line.strip()]
+    return sum(1 for line in lines if _LOG_LINE.match(line.lstrip())) / len(lines) if lines else 0.0
+
+
 class DomainRouter(SignalFilter):
-    """Sets `doc.domain`; records formula count, code line and code token shares. Never rejects.
+    """Sets `doc.domain`; records formula count, code line, code token and log line shares. Never rejects.
+
+    Machine output (logs) sits in <pre> blocks like code but is not code: a page mostly made of log lines
+    stays general, where the prose rules judge it.
 
     Runs before language id, so a domain set here is final; a domain set upstream (a text dump that
     carries one) is kept.
@@ -50,12 +64,14 @@ class DomainRouter(SignalFilter):
 
     class Settings(StageSettings):
         signals: ClassVar[tuple[str, ...]] = (
-            "formula_count", "code_line_share", "code_token_share", "model_math", "model_code",
+            "formula_count", "code_line_share", "code_token_share", "log_line_share", "model_math",
+            "model_code",
         )
         math_min_formulas: int = Field(3, ge=1)  # documents with at least this many formulas are math
         code_min_line_share: float = Field(0.1, ge=0, le=1)  # ...this share of code lines...
         code_min_lines: int = Field(3, ge=1)  # ...and at least this many of them: code
         code_min_token_share: float = Field(0.03, ge=0, le=1)  # ...or this share of code tokens: code
+        log_min_share: float = Field(0.5, ge=0, le=1)  # ...unless this share of lines is log output
         model: str | None = None  # optional fastText domain model (labels general, math, code)
         model_min_prob: float = Field(0.8, ge=0, le=1)  # the model decides when this sure, else the rules
 
@@ -76,8 +92,12 @@ class DomainRouter(SignalFilter):
         code_lines = max(doc.signals.get("extract.code_lines", 0.0), float(parts.code_lines))
         line_share = min(code_lines / max(parts.lines, 1), 1.0)
         token_share = code_token_share(doc.text)
-        signals = {"formula_count": formulas, "code_line_share": line_share, "code_token_share": token_share}
-        if formulas >= settings.math_min_formulas:
+        logs = log_line_share(doc.text)
+        signals = {"formula_count": formulas, "code_line_share": line_share, "code_token_share": token_share,
+                   "log_line_share": logs}
+        if logs >= settings.log_min_share:
+            doc.domain = "general"
+        elif formulas >= settings.math_min_formulas:
             doc.domain = "math"
         elif (line_share >= settings.code_min_line_share and code_lines >= settings.code_min_lines) or (
             token_share >= settings.code_min_token_share
