@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 COMMANDS = ("annotate", "train-quality")
 
@@ -44,9 +45,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--labels", metavar="LABELS.jsonl", help="annotations from `curate annotate`")
     train.add_argument("--negative", nargs="+", metavar="GLOB", help="documents of the negative class (lq)")
     train.add_argument("--label-field", default="edu", help="--labels: the annotation to learn (edu)")
-    train.add_argument("--threshold", type=float,
-                       help="--labels: a score at or above this is hq (default 3 for score prompts); "
-                            "omit for a categorical label such as domain")
+    train.add_argument("--threshold",
+                       help="--labels: a score at or above this is hq (default 3 for edu and quality, as "
+                            "FineWeb-Edu), or 'median'; omit for a categorical label such as domain")
     train.add_argument("--limit", type=int, help="--positive/--negative: documents per side (by id hash)")
     train.add_argument("--out", required=True, metavar="MODEL.bin")
     train.add_argument("--valid-share", type=float, default=0.2)
@@ -55,7 +56,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--dim", type=int, default=64)
     train.add_argument("--word-ngrams", type=int, default=2)
     train.add_argument("--min-count", type=int, default=2)
-    train.add_argument("--max-chars", type=int, default=None, help="characters read per document (10000)")
+    train.add_argument("--max-chars", type=int, default=None, help="characters read per document (5000)")
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -73,10 +74,12 @@ def _annotate(args) -> int:
 
     prompts = [load_prompt(p) for p in (args.prompts or ["edu"])]
     docs = sample(read_documents(args.input), args.sample)
+    if args.backend == "server" and not args.url:
+        print("error: --backend server needs --url", file=sys.stderr)
+        return 2
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    cache = ReplyCache(args.cache or args.out + ".cache")  # before the model loads: fail fast
     if args.backend == "server":
-        if not args.url:
-            print("error: --backend server needs --url", file=sys.stderr)
-            return 2
         from classifiers.llm import ServerBackend
 
         backend = ServerBackend(args.url, args.model, args.concurrency, args.timeout, args.retries,
@@ -85,7 +88,6 @@ def _annotate(args) -> int:
         from classifiers.llm import LocalBackend
 
         backend = LocalBackend(args.model, args.gguf_file, args.batch_size, args.threads)
-    cache = ReplyCache(args.cache or args.out + ".cache")
     annotator = Annotator(backend, prompts, cache, args.max_chars or DEFAULT_MAX_CHARS, args.mode)
     try:
         for line in run(annotator, docs, args.out):
@@ -106,6 +108,8 @@ def _train_quality(args) -> int:
         threshold = args.threshold
         if threshold is None and args.label_field in ("edu", "quality"):
             threshold = 3.0  # FineWeb-Edu: educational score >= 3 is the positive class
+        elif threshold not in (None, "median"):
+            threshold = float(threshold)
         examples = examples_from_labels(args.labels, args.label_field, threshold)
     else:
         if not args.negative:

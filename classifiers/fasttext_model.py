@@ -21,7 +21,10 @@ from pipeline.files import read_bytes
 LABEL_PREFIX = "__label__"
 NORMALIZATION = "lower-wordpunct-v1"  # saved beside trained models; bump when `normalize` changes
 _TOKEN = re.compile(r"\w+|[^\w\s]")
-DEFAULT_MAX_CHARS = 10_000  # characters of a document the classifier reads (training and prediction)
+# Characters of a document the classifier reads, in training and prediction: about 1,000 tokens, twice the
+# 512-token window of FineWeb-Edu's classifier (a page's quality shows in its beginning). Reading costs
+# ~40 us per 1,000 characters on one core, so the window sets the throughput (bench/classify.py fasttext).
+DEFAULT_MAX_CHARS = 5_000
 
 
 def normalize(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:

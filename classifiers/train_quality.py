@@ -9,6 +9,7 @@ From annotations, a numeric label (an educational score 0-5) becomes `hq` at or 
 from __future__ import annotations
 
 import json
+import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -41,9 +42,13 @@ def examples_from_globs(positive: Sequence[str], negative: Sequence[str], limit:
     return out
 
 
-def examples_from_labels(path: str, field: str, threshold: float | None) -> list[Example]:
-    """Examples from an annotations file; records whose label is missing (malformed replies) are skipped."""
-    out: list[Example] = []
+def examples_from_labels(path: str, field: str, threshold: float | str | None) -> list[Example]:
+    """Examples from an annotations file; records whose label is missing (malformed replies) are skipped.
+
+    `threshold`: a number (scores at or above it are hq), "median" (the upper half of the annotator's own
+    scores are hq: for a small judge whose scores crowd around one value), or None (categorical labels).
+    """
+    records: list[tuple[str, object, str]] = []
     with open(path, encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
@@ -52,16 +57,17 @@ def examples_from_labels(path: str, field: str, threshold: float | None) -> list
             value = (record.get("labels") or {}).get(field)
             if value is None:
                 continue
-            if threshold is not None:
-                if not isinstance(value, int | float):
-                    raise ValueError(f"{path}:{number}: label {field!r} is {value!r}, not a number")
-                label = POSITIVE if value >= threshold else NEGATIVE
-            else:
-                label = str(value).replace(" ", "_")
-            out.append(Example(str(record["id"]), label, record["text"]))
-    if not out:
+            if threshold is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+                raise ValueError(f"{path}:{number}: label {field!r} is {value!r}, not a number")
+            records.append((str(record["id"]), value, record["text"]))
+    if not records:
         raise ValueError(f"{path}: no record has a {field!r} label")
-    return out
+    if threshold == "median":
+        threshold = statistics.median(value for _, value, _ in records)
+    if threshold is None:
+        return [Example(i, str(value).replace(" ", "_"), text) for i, value, text in records]
+    cut = float(threshold)
+    return [Example(i, POSITIVE if value >= cut else NEGATIVE, text) for i, value, text in records]
 
 
 def auc(scores: Sequence[float], positives: Sequence[bool]) -> float | None:

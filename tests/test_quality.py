@@ -139,14 +139,15 @@ def test_a_missing_or_broken_model_is_a_clear_error(tmp_path):
 
 def test_pipeline_run_writes_quality_signals_into_shards(model_path, generated, tmp_path, capsys):
     """`curate run` on a JSONL dump with the model configured: the stage runs on Beam (FnApiRunner), loads
-    the model on the worker, calibrates the percentile over the run's own documents, rejects by rule."""
+    the model on the worker, calibrates the percentile over the run's own documents (a Beam side input)
+    and rejects the lowest fifth by rule."""
     dump = tmp_path / "dump.jsonl"
     with dump.open("w") as out:
         for e in generated:
             out.write(json.dumps({"id": e.id, "text": e.text}) + "\n")
     config = tmp_path / "quality.yaml"
     config.write_text(yaml.safe_dump({"classifiers": {"quality": {
-        "models": {"gen": {"path": model_path}}, "rules": {"score": {"min": 0.5}}}},
+        "models": {"gen": {"path": model_path}}, "rules": {"percentile": {"min": 0.2}}}},
         "pii": {"enabled": False}}))
     out_dir = tmp_path / "out"
     assert main(["run", "--input", str(dump), "--output", str(out_dir), "--config", str(config)]) == 0
@@ -154,10 +155,11 @@ def test_pipeline_run_writes_quality_signals_into_shards(model_path, generated, 
             for r in pq.read_table(f).to_pylist()]
     wanted = {"quality.gen", "quality.score", "quality.percentile"}
     assert kept and all(wanted <= set(d.signals) for d in kept)
-    assert all(d.signals["quality.score"] >= 0.5 for d in kept)
+    assert all(d.signals["quality.percentile"] >= 0.2 for d in kept)
     rejected = [Document.from_row(r) for f in sorted(out_dir.glob("rejected/quality/*.parquet"))
                 for r in pq.read_table(f).to_pylist()]
-    assert rejected and all(d.rejected_by == ["quality.score"] for d in rejected)
+    assert rejected and all(d.rejected_by == ["quality.percentile"] for d in rejected)
+    assert all(d.signals["quality.percentile"] < 0.2 for d in rejected)
     manifest = json.loads((out_dir / "manifest.json").read_text())
     assert "quality" in [s["stage"] for s in manifest["funnel"]]
     assert main(["verify", str(out_dir)]) == 0
