@@ -28,6 +28,7 @@ import re
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -74,63 +75,81 @@ def manual_pages(root: str, limit: int) -> list[Path]:
     return sorted(pages, key=lambda p: stable_hash(str(p)))[:limit]
 
 
-def routing(args) -> None:
-    from classifiers.domain import DomainRouter
-    from classifiers.langid import LangId
+@dataclass
+class Page:
+    package: str
+    group: str  # "math/code", "prose" (Debian manuals) or "web" (webpages-dev)
+    name: str
+    text: str
+    signals: dict[str, float]
+
+
+def load_pages(limit: int) -> list[Page]:
+    """Extracted pages of every installed manual and of webpages-dev (pages under 50 words as text "")."""
     from pipeline.extract import ExtractionError, extract
-    from pipeline.registry import build_filters, load_config
-    from pipeline.text import TextViews
-    from schemas.document import Document
 
-    cfg = load_config()
-    views = TextViews()
-    stages = [DomainRouter(cfg.classifiers["domain"]), LangId(cfg.classifiers["langid"], views),
-              *(f for f in build_filters(cfg, views) if f.name != "kl")]
-
-    def judge(name: str, html: bytes) -> tuple[Document, list[str]] | None:
+    def page(package: str, group: str, name: str, html: bytes) -> Page:
         try:
             result = extract(html)
         except ExtractionError:
-            return None
-        doc = Document(id=name, source=name, text=result.text,
-                       signals={f"extract.{k}": v for k, v in result.signals.items()})
-        return doc, [reason for stage in stages for reason in stage.process(doc)]
+            return Page(package, group, name, "", {})
+        text = result.text if len(result.text.split()) >= MIN_WORDS else ""
+        return Page(package, group, name, text, {f"extract.{k}": v for k, v in result.signals.items()})
 
-    print(f"routing: {machine()}")
-    print(f"{'package':24} {'pages':>5} {'short':>5} {'judged':>6} {'math':>5} {'code':>5} {'kept':>5} "
-          f"{'math|code+kept':>14}  rejections (pages)")
-    totals = Counter()
-    failures: list[str] = []
+    pages = []
     for group, packages in (("math/code", MATH_CODE), ("prose", PROSE)):
         for package, root in packages.items():
-            if not Path(root).is_dir():
+            if Path(root).is_dir():
+                pages += [page(package, group, str(p), p.read_bytes()) for p in manual_pages(root, limit)]
+            else:
                 print(f"{package:24} not installed")
+    if SHARED.is_dir():
+        pages += [page("webpages-dev", "web", p.name, gzip.open(p).read())
+                  for p in sorted((SHARED / "html").glob("*.html.gz"))]
+    return pages
+
+
+def judge(page: Page, stages: list):
+    from schemas.document import Document
+
+    doc = Document(id=page.name, source=page.name, text=page.text, signals=dict(page.signals))
+    return doc, [reason for stage in stages for reason in stage.process(doc)]
+
+
+def route_table(pages: list[Page], stages: list, failures_path: str | None) -> None:
+    """Per package: judged pages, their domains, kept, and both (the figure)."""
+    print(f"{'package':24} {'pages':>5} {'short':>5} {'judged':>6} {'math':>5} {'code':>5} {'kept':>5} "
+          f"{'math|code+kept':>14}  rejections (pages)")
+    totals, failures, web = Counter(), [], Counter()
+    for package in dict.fromkeys(p.package for p in pages):
+        members = [p for p in pages if p.package == package]
+        counts, reasons = Counter(), Counter()
+        for page in members:
+            counts["pages"] += 1
+            if not page.text:
+                counts["short"] += 1
                 continue
-            counts, reasons = Counter(), Counter()
-            for page in manual_pages(root, args.pages):
-                judged = judge(str(page), page.read_bytes())
-                counts["pages"] += 1
-                if judged is None or len(judged[0].text.split()) < MIN_WORDS:
-                    counts["short"] += 1
-                    continue
-                doc, failed = judged
-                counts["judged"] += 1
-                counts[doc.domain] += 1
-                counts["kept"] += not failed
-                ok = doc.domain in ("math", "code") and not failed
-                counts["ok"] += ok
-                reasons.update(set(failed))
-                if group == "math/code" and not ok:
-                    failures.append(f"{package}: {doc.domain} {page} {failed[:3]}")
-                if group == "prose":
-                    counts["langid"] += any(r.startswith("langid.") for r in failed)
-            share = counts["ok"] / counts["judged"] if counts["judged"] else 0.0
-            top = ", ".join(f"{r} {n}" for r, n in reasons.most_common(4))
-            widths = (("pages", 5), ("short", 5), ("judged", 6), ("math", 5), ("code", 5), ("kept", 5))
-            columns = " ".join(f"{counts[k]:{w}}" for k, w in widths)
-            print(f"{package:24} {columns} {counts['ok']:6} ({share:.3f})  {top}")
-            for key in ("judged", "ok", "kept", "langid", "general"):
-                totals[f"{group}:{key}"] += counts[key]
+            doc, failed = judge(page, stages)
+            counts["judged"] += 1
+            counts[doc.domain] += 1
+            counts["kept"] += not failed
+            ok = doc.domain in ("math", "code") and not failed
+            counts["ok"] += ok
+            reasons.update(set(failed))
+            if page.group == "math/code" and not ok:
+                failures.append(f"{package}: {doc.domain} {page.name} {failed[:3]}")
+            counts["langid"] += any(r.startswith("langid.") for r in failed)
+        group = members[0].group
+        if group == "web":
+            web = Counter({k: counts[k] for k in ("general", "code", "math", "multilingual")})
+            continue
+        share = counts["ok"] / counts["judged"] if counts["judged"] else 0.0
+        top = ", ".join(f"{r} {n}" for r, n in reasons.most_common(4))
+        widths = (("pages", 5), ("short", 5), ("judged", 6), ("math", 5), ("code", 5), ("kept", 5))
+        columns = " ".join(f"{counts[k]:{w}}" for k, w in widths)
+        print(f"{package:24} {columns} {counts['ok']:6} ({share:.3f})  {top}")
+        for key in ("judged", "ok", "kept", "langid"):
+            totals[f"{group}:{key}"] += counts[key]
     mc_judged, mc_ok = totals["math/code:judged"], totals["math/code:ok"]
     if mc_judged:
         share = mc_ok / mc_judged
@@ -138,16 +157,26 @@ def routing(args) -> None:
     if totals["prose:judged"]:
         print(f"English prose manuals: {totals['prose:kept']}/{totals['prose:judged']} kept, "
               f"{totals['prose:langid']} rejected by language id")
-    if SHARED.is_dir():
-        routed = Counter()
-        for path in sorted((SHARED / "html").glob("*.html.gz")):
-            judged = judge(path.name, gzip.open(path).read())
-            if judged is not None and len(judged[0].text.split()) >= MIN_WORDS:
-                routed[judged[0].domain] += 1
-        print(f"webpages-dev (real web pages): {dict(sorted(routed.items()))}")
-    if args.failures:
-        Path(args.failures).write_text("\n".join(failures) + "\n")
-        print(f"failures written to {args.failures}")
+    if web:
+        print(f"webpages-dev (real web pages, {sum(web.values())} of 50+ words): {dict(sorted(web.items()))}")
+    if failures_path:
+        Path(failures_path).write_text("\n".join(failures) + "\n")
+        print(f"failures written to {failures_path}")
+
+
+def routing(args) -> None:
+    from classifiers.domain import DomainRouter
+    from classifiers.langid import LangId
+    from pipeline.registry import build_filters, load_config
+    from pipeline.text import TextViews
+
+    cfg = load_config()
+    views = TextViews()
+    rest = [LangId(cfg.classifiers["langid"], views),
+            *(f for f in build_filters(cfg, views) if f.name != "kl")]
+    print(f"routing: {machine()}")
+    pages = load_pages(args.pages)
+    route_table(pages, [DomainRouter(cfg.classifiers["domain"]), *rest], args.failures)
 
 
 def real_split(path: Path = SHARED / "ground-truth.jsonl") -> list:
