@@ -135,6 +135,11 @@ def route_table(pages: list[Page], stages: list, failures_path: str | None) -> N
             counts["kept"] += not failed
             ok = doc.domain in ("math", "code") and not failed
             counts["ok"] += ok
+            # the page's own markup holds a code block or a formula (what the extractor lifted)
+            lifted = page.signals.get("extract.code_lines", 0), page.signals.get("extract.formula_count", 0)
+            marked = max(lifted) > 0
+            counts["marked"] += marked
+            counts["marked_ok"] += marked and ok
             reasons.update(set(failed))
             if page.group == "math/code" and not ok:
                 failures.append(f"{package}: {doc.domain} {page.name} {failed[:3]}")
@@ -148,12 +153,16 @@ def route_table(pages: list[Page], stages: list, failures_path: str | None) -> N
         widths = (("pages", 5), ("short", 5), ("judged", 6), ("math", 5), ("code", 5), ("kept", 5))
         columns = " ".join(f"{counts[k]:{w}}" for k, w in widths)
         print(f"{package:24} {columns} {counts['ok']:6} ({share:.3f})  {top}")
-        for key in ("judged", "ok", "kept", "langid"):
+        for key in ("judged", "ok", "kept", "langid", "marked", "marked_ok"):
             totals[f"{group}:{key}"] += counts[key]
     mc_judged, mc_ok = totals["math/code:judged"], totals["math/code:ok"]
     if mc_judged:
         share = mc_ok / mc_judged
         print(f"math/code manuals: {mc_ok}/{mc_judged} = {share:.3f} routed to math|code and kept")
+        marked, marked_ok = totals["math/code:marked"], totals["math/code:marked_ok"]
+        print(f"  pages with a code block or formula in their HTML: {marked_ok}/{marked} = "
+              f"{marked_ok / max(marked, 1):.3f}; the other {mc_judged - marked} pages are prose about the "
+              f"software (prefaces, chapter introductions, property lists)")
     if totals["prose:judged"]:
         print(f"English prose manuals: {totals['prose:kept']}/{totals['prose:judged']} kept, "
               f"{totals['prose:langid']} rejected by language id")
@@ -177,6 +186,29 @@ def routing(args) -> None:
     print(f"routing: {machine()}")
     pages = load_pages(args.pages)
     route_table(pages, [DomainRouter(cfg.classifiers["domain"]), *rest], args.failures)
+
+
+def tier_documents(out: str, per_source: int) -> None:
+    """The real pages the tiers are compared on, as JSONL: webpages-dev main contents and extracted pages
+    of Debian's manuals (math, code and prose), `per_source` of each by id hash."""
+    from pipeline.extract import ExtractionError, extract
+
+    rows = [{"id": f"web-{page['id']}", "text": page["main_content"]}
+            for page in map(json.loads, (SHARED / "ground-truth.jsonl").open())]
+    rows = sorted(rows, key=lambda r: stable_hash(r["id"]))[:per_source]
+    manuals = [p for root in (*MATH_CODE.values(), *PROSE.values()) if Path(root).is_dir()
+               for p in manual_pages(root, per_source)]
+    for path in sorted(manuals, key=lambda p: stable_hash(str(p))):
+        if len(rows) >= 2 * per_source:
+            break
+        try:
+            text = extract(path.read_bytes()).text
+        except ExtractionError:
+            continue
+        if len(text.split()) >= MIN_WORDS:
+            rows.append({"id": f"debian-{stable_hash(str(path)):016x}", "text": text, "source": str(path)})
+    with open(out, "w", encoding="utf-8") as handle:
+        handle.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
 
 
 def real_split(path: Path = SHARED / "ground-truth.jsonl") -> list:

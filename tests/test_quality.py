@@ -170,3 +170,23 @@ def test_unknown_model_key_is_a_config_error(tmp_path):
 
     with pytest.raises(ConfigError, match="classifiers.quality.models.gen.pth"):
         load_config(None, ["classifiers.quality.models={gen: {pth: x.bin}}"])
+
+
+def test_a_model_on_another_filesystem_is_copied_locally_to_load(model_path, monkeypatch):
+    """gs:// and s3:// models go through pipeline.files (Beam's FileSystems in a run); fastText loads a
+    local temporary copy, deleted after loading."""
+    import io
+
+    from pipeline import files
+
+    data = Path(model_path).read_bytes()
+    opened = []
+
+    def opener(path: str, mode: str):
+        opened.append(path)
+        return io.BytesIO(data) if path == "mem://models/q.bin" else files._local(path, mode)
+
+    monkeypatch.setattr(files, "_opener", opener)
+    remote, local = FastTextModel("mem://models/q.bin"), FastTextModel(model_path)
+    assert remote.probabilities("some text") == local.probabilities("some text")
+    assert opened == ["mem://models/q.bin"]
