@@ -170,7 +170,8 @@ def _fit_heads(encoder: Encoder, heads, records, tasks, settings: TrainSettings)
 def _fine_tune(encoder: Encoder, heads, records, tasks, settings: TrainSettings) -> None:
     import torch
 
-    _start(heads, encoder.embed([r.text for r in records], settings.batch_size).to(encoder.device), records, tasks)
+    vectors = encoder.embed([r.text for r in records], settings.batch_size).to(encoder.device)
+    _start(heads, vectors, records, tasks)
     params = list(encoder.model.parameters()) + list(heads.parameters())
     optimizer = torch.optim.AdamW(params, lr=settings.lr or 3e-5, weight_decay=0.01)
     generator = torch.Generator().manual_seed(settings.seed)

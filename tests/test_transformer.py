@@ -81,7 +81,8 @@ def test_trained_classifier_predicts_held_out_documents_better_than_chance(train
 
 def test_fine_tuning_trains_the_encoder_too(encoder_dir, labels, tmp_path):
     spec = train_classifier(str(labels), str(encoder_dir), str(tmp_path / "ft"),
-                            TrainSettings(fields=("quality",), fine_tune=True, epochs=2, lr=1e-3, max_tokens=128))
+                            TrainSettings(fields=("quality",), fine_tune=True, epochs=2, lr=1e-3,
+                                          max_tokens=128))
     assert spec.fine_tuned and spec.metrics["quality"]["auc"] > 0.8
     before = Encoder(str(encoder_dir)).model.state_dict()
     after = Encoder(str(tmp_path / "ft" / "encoder")).model.state_dict()
@@ -155,7 +156,8 @@ def test_minilm_separates_real_content_from_real_boilerplate(tmp_path):
     with labels.open("w") as out:
         for example in real_split(WEBPAGES)[:300]:  # 150 pages: a minute of CPU
             score = 4 if example.label == "hq" else 1
-            out.write(json.dumps({"id": example.id, "text": example.text, "labels": {"quality": score}}) + "\n")
+            record = {"id": example.id, "text": example.text, "labels": {"quality": score}}
+            out.write(json.dumps(record) + "\n")
     base = Path(next(iter(MINILM.submodule_search_locations))) / "model"
     spec = train_classifier(str(labels), str(base), str(tmp_path / "minilm"),
                             TrainSettings(max_tokens=64, threads=2, valid_share=0.3))
