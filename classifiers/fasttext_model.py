@@ -71,11 +71,6 @@ class FastTextModel:
             if temporary:
                 os.unlink(local)
 
-    @property
-    def labels(self) -> list[str]:
-        self.load()
-        return [label.removeprefix(LABEL_PREFIX) for label in self._model.get_labels()]
-
     def probabilities(self, text: str) -> dict[str, float]:
         """Label (without the __label__ prefix) -> probability, for every label of the model."""
         return self.probabilities_batch([text])[0]

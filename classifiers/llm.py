@@ -27,13 +27,6 @@ class Backend(Protocol):
     def generate(self, conversations: list[Messages], max_new_tokens: int) -> list[str | Exception]: ...
 
 
-class ChoosingBackend(Backend, Protocol):
-    """A backend that can also read the model's distribution over a closed set of answers."""
-
-    def choose(self, conversations: list[Messages], prefix: str, options: list[str]
-               ) -> list[dict[str, float] | Exception]: ...
-
-
 def find_gguf(model_dir: str) -> str | None:
     """The one .gguf file of a directory that has no config.json (a GGUF-only model), else None."""
     path = Path(model_dir)

@@ -98,28 +98,24 @@ def is_formula(span: str) -> bool:
 
 @dataclass(frozen=True)
 class TextParts:
-    """A text split into prose and the characters and lines of code and math taken out of it."""
+    """A text split into prose and the counts of the code lines and formulas taken out of it."""
 
     prose: str
     lines: int  # non-empty lines of the whole text
     code_lines: int
     formulas: int
-    code_chars: int
-    math_chars: int
 
 
 def split_text(text: str) -> TextParts:
     """The prose of `text` (fenced blocks, TeX formulas and code-shaped lines removed) with the counts."""
     lines = sum(1 for line in text.split("\n") if line.strip())
-    code_chars = math_chars = code_lines = formulas = 0
+    code_lines = formulas = 0
     if "```" in text or "~~~" in text:
-        for match in _FENCED.finditer(text):
-            code_chars += len(match.group(0))
-            code_lines += match.group(0).count("\n") + 1
+        code_lines = sum(match.group(0).count("\n") + 1 for match in _FENCED.finditer(text))
         text = _FENCED.sub("\n", text)
     if "$" in text or "\\" in text:
         spans = [span for span in TEX_MATH.findall(text) if is_formula(span)]
-        formulas, math_chars = len(spans), sum(map(len, spans))
+        formulas = len(spans)
         text = TEX_MATH.sub(lambda m: " " if is_formula(m.group(0)) else m.group(0), text) if spans else text
     prose: list[str] = []
     for raw in text.split("\n"):
@@ -128,10 +124,9 @@ def split_text(text: str) -> TextParts:
             continue
         if is_code_line(line):
             code_lines += 1
-            code_chars += len(line)
         else:
             prose.append(line)
-    return TextParts("\n".join(prose), lines, code_lines, formulas, code_chars, math_chars)
+    return TextParts("\n".join(prose), lines, code_lines, formulas)
 
 
 _CACHE_ATTR = "_prose_parts"  # underscore attributes never travel with a document (Document.__getstate__)
