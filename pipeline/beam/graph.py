@@ -13,6 +13,7 @@ import apache_beam as beam
 
 from classifiers.domain import DomainRouter
 from classifiers.langid import LangId
+from classifiers.scorers import scoring_stages
 from pipeline.beam.dedup import DocumentDedup, MinHashDedup, url_members
 from pipeline.beam.ingest import IngestFn, staging_dir
 from pipeline.beam.manifest import WriteManifest
@@ -132,6 +133,8 @@ def build_pipeline(
         kept = g.stage(kept, stage)
     if cfg.dedup.minhash.enabled:
         kept = g.dedup(kept, MinHashDedup(cfg.dedup, g.annotate), ("dedup_minhash",), "MinHash")
+    for stage in scoring_stages(cfg):
+        kept = g.stage(kept, stage)
     rejected = g.rejected | "RejectedBeforePii" >> beam.Flatten()
     g.rejected = []
     tokens = TokenStage(views)

@@ -1,0 +1,130 @@
+"""fastText text classifiers (quality, domain): one text normalization for training and prediction, loading
+from any path the pipeline can read, and training from labeled texts.
+
+fastText reads one line of space-separated tokens; `normalize` lowercases the text, splits punctuation off
+words and joins everything on one line, as the preprocessing of fastText's own text classification
+examples does. Training and prediction both go through it, so a model never sees text shaped differently
+from what it learned on.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.files import read_bytes
+
+LABEL_PREFIX = "__label__"
+NORMALIZATION = "lower-wordpunct-v1"  # saved beside trained models; bump when `normalize` changes
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+# Characters of a document the classifier reads, in training and prediction: about 1,000 tokens, twice the
+# 512-token window of FineWeb-Edu's classifier (a page's quality shows in its beginning). Reading costs
+# ~40 us per 1,000 characters on one core, so the window sets the throughput (bench/classify.py fasttext).
+DEFAULT_MAX_CHARS = 5_000
+
+
+def normalize(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    """The one line of tokens fastText reads for `text`: lowercased, punctuation split off, truncated."""
+    return " ".join(_TOKEN.findall(text[:max_chars].lower()))
+
+
+def local_copy(path: str) -> tuple[str, bool]:
+    """A local file path for `path` (read through pipeline.files when it is remote) and whether it is a
+    temporary copy the caller must delete. fastText loads only from local paths."""
+    if "://" not in path:
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"model file not found: {path}")
+        return path, False
+    data = read_bytes(path)
+    handle, local = tempfile.mkstemp(suffix=Path(path).suffix or ".bin")
+    with os.fdopen(handle, "wb") as out:
+        out.write(data)
+    return local, True
+
+
+class FastTextModel:
+    """A supervised fastText model at a path, loaded on first use (once per worker); pickles as its path."""
+
+    def __init__(self, path: str, max_chars: int = DEFAULT_MAX_CHARS):
+        self.path = path
+        self.max_chars = max_chars
+        self._model = None
+
+    def __getstate__(self) -> dict:  # the C++ model does not pickle: each worker loads it in setup()
+        return {**self.__dict__, "_model": None}
+
+    def load(self) -> None:
+        if self._model is not None:
+            return
+        import fasttext
+
+        local, temporary = local_copy(self.path)
+        try:
+            self._model = fasttext.load_model(local)
+        except ValueError as exc:
+            raise ValueError(f"{self.path}: not a fastText model ({exc})") from None
+        finally:
+            if temporary:
+                os.unlink(local)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Label (without the __label__ prefix) -> probability, for every label of the model."""
+        return self.probabilities_batch([text])[0]
+
+    def probabilities_batch(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        self.load()
+        lines = [normalize(text, self.max_chars) for text in texts]
+        labels, probs = self._model.predict(lines, k=-1, threshold=0.0)
+        return [
+            {label.removeprefix(LABEL_PREFIX): min(float(p), 1.0) for label, p in zip(ls, ps, strict=True)}
+            for ls, ps in zip(labels, probs, strict=True)
+        ]
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """fastText supervised training parameters. wordNgrams=2 (bigrams), as fastText's text classification
+    tutorial recommends; one thread and a fixed seed make training deterministic."""
+
+    epoch: int = 20
+    lr: float = 0.5
+    dim: int = 64
+    word_ngrams: int = 2
+    min_count: int = 2
+    bucket: int = 2_000_000
+    threads: int = 1
+    seed: int = 0
+    max_chars: int = DEFAULT_MAX_CHARS
+
+
+def train(samples: Iterable[tuple[str, str]], out: str, params: TrainParams = TrainParams()):
+    """Train on (label, text) pairs and save the model at `out`; returns the fastText model."""
+    import fasttext
+
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", encoding="utf-8", delete=False) as handle:
+        count = 0
+        for label, text in samples:
+            if any(c.isspace() for c in label) or not label:
+                raise ValueError(f"label {label!r}: labels are single words")
+            line = normalize(text, params.max_chars)
+            if line:
+                handle.write(f"{LABEL_PREFIX}{label} {line}\n")
+                count += 1
+        path = handle.name
+    try:
+        if count == 0:
+            raise ValueError("no training text: every sample was empty")
+        model = fasttext.train_supervised(
+            input=path, epoch=params.epoch, lr=params.lr, dim=params.dim, wordNgrams=params.word_ngrams,
+            minCount=params.min_count, bucket=params.bucket, thread=params.threads, seed=params.seed,
+            verbose=0,
+        )
+    finally:
+        os.unlink(path)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    model.save_model(out)
+    return model

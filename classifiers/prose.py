@@ -1,0 +1,141 @@
+"""Split a document's text into prose, code and math, so that language id reads only the prose and domain
+routing can count code and formulas in text from any source (extracted pages, WET records, text dumps).
+
+The extractor writes code blocks as their exact lines (fenced in markdown, bare in plain text) and math as
+TeX; a text dump may hold either. Code lines are found by their shape: a REPL or shell prompt, a trailing
+`;`/`{`/`}`, an assignment or call with no sentence around it, a keyword that opens a statement, or a line
+made mostly of symbols. Each test looks at one line; none names a site.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from schemas.document import Document
+
+# Fenced blocks (markdown output) and TeX math ($..$ by pandoc's rule, $$..$$, \(..\), \[..\]).
+_FENCED = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
+TEX_MATH = re.compile(
+    r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\w$])\$[^\s$](?:[^$\n]*[^\s$])?\$(?![\w$])", re.S
+)
+# Prompts of interactive sessions: Python, IPython, shells, Octave/MATLAB, GAP, Maxima, R, SQL consoles.
+# Inside a formula: TeX commands with an optional group of letters (\\alpha, \\mathrm{max}, \\begin{pmatrix}).
+_TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\{[A-Za-z* ]*\})?")
+_WORD4 = re.compile(r"[A-Za-z]{4,}")
+_PROMPT = re.compile(
+    r"^(?:>>>|\.\.\.(?=\s)|\$ |# (?=[a-z./])|In \[\d*\]:|Out\[\d*\]:|[\w.-]{1,12}(?::\d+)?> |\(%[io]\d+\)|"
+    r"[A-Za-z]+> |mysql> |postgres=# )"
+)
+# Statements that open with a keyword of a common language, followed by code-shaped text.
+_KEYWORD = re.compile(
+    r"^(?:def |class \w+[(:]|import \w|from [\w.]+ import |return\b|if .*[:{]$|elif |else\s*[:{]?$|"
+    r"for .*[:{]$|"
+    r"while .*[:{]$|try:$|except\b.*:$|finally:$|with .*:$|lambda |async |await |yield\b|raise \w|"
+    r"function\b|end(?:if|for|while|function)?;?$|#include|#define|template\s*<|namespace |public |private |"
+    r"protected |static |const |let |var |fn |func |package |use [\w:]+;|struct |enum |typedef |void |int |"
+    r"local \w+ *=|begin$|SELECT |INSERT |UPDATE |CREATE |@\w+)"
+)
+# `name = value`, `name(args)`, `a.b.c(...)`: a statement or signature rather than a sentence.
+_ASSIGN = re.compile(r"^[\w.\[\]'\"]+\s*(?:[-+*/%|&^]?=|:=|<-|->|=>)\s*\S")
+_CALL = re.compile(r"^[\w.]+\(.*\)\s*[;:{]?\s*$")
+# Definition lines of reference manuals: Texinfo's "Function: f (x) ¶" and ": [y, i] = unique (x) ¶",
+# GAPDoc's "‣ Pager( lines ) | ( function )", a pilcrow after a call. The marker says a signature
+# follows; the signature must still have its shape (a call, or a lone name after a label).
+_DEF_MARKER = re.compile(
+    r"^(?:(?P<label>(?:(?:built-in|loadable|option|system|special|global)\s+)?(?:function|variable|operator|"
+    r"macro|command|method|constructor|property|attribute|class|keyword|option)\s*:)|:|‣|—)\s*",
+    re.IGNORECASE,
+)
+_SIGNATURE = re.compile(r"^(?:\[[^\]]*\]\s*=\s*|[\w.]+\s*=\s*)?[\w.]+\s*(?:\(.*\))?(?:\s*\|.*)?$")
+
+
+def _is_definition(line: str) -> bool:
+    pilcrow = line.endswith("¶")
+    body = line.rstrip("¶ ")
+    marker = _DEF_MARKER.match(body)
+    if marker is None and not pilcrow:
+        return False
+    rest = body[marker.end() :] if marker else body
+    if not rest or not _SIGNATURE.match(rest):
+        return False
+    return "(" in rest or bool(marker and marker.group("label"))
+
+
+# Characters of code that prose rarely holds ("|" and "/" are left out: table cells and paths).
+_CODE_CHARS = frozenset("{}[]()<>=;_\\&^*+#$%@~`")
+_STATEMENT_TAIL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_)]'\"")
+
+
+def is_code_line(line: str) -> bool:
+    """Whether one stripped, non-empty line looks like code rather than prose."""
+    if _PROMPT.match(line) or _KEYWORD.match(line) or (len(line) <= 120 and _is_definition(line)):
+        return True
+    words = line.count(" ") + 1
+    if words <= 12 and (_ASSIGN.match(line) or _CALL.match(line)):
+        return True
+    # `;` ends statements; after a space or a non-ASCII letter it is prose punctuation (French " ;")
+    if line[-1] in "{}" or (line[-1] == ";" and len(line) > 1 and line[-2] in _STATEMENT_TAIL):
+        return True
+    if len(line) >= 8:
+        symbols = sum(map(_CODE_CHARS.__contains__, line))
+        if symbols >= 3 and symbols / len(line) >= 0.12 and words <= 2 * symbols:
+            return True
+    return False
+
+
+def is_formula(span: str) -> bool:
+    """Whether a TeX-delimited span is math rather than shell, make or regex text that happens to sit
+    between dollars or escaped parentheses ("${RED}TEXT$", "$(filter x,$", "\\(.*\\)"): math has a letter
+    or digit, and no plain word of four letters or more outside TeX commands."""
+    inner = span.strip("$")
+    if inner.startswith("{") and not span.startswith("$$"):
+        return False  # ${VAR}: a shell or make expansion
+    if ".*" in inner or not any(c.isalnum() for c in inner):
+        return False
+    return _WORD4.search(_TEX_COMMAND.sub(" ", inner)) is None
+
+
+@dataclass(frozen=True)
+class TextParts:
+    """A text split into prose and the counts of the code lines and formulas taken out of it."""
+
+    prose: str
+    lines: int  # non-empty lines of the whole text
+    code_lines: int
+    formulas: int
+
+
+def split_text(text: str) -> TextParts:
+    """The prose of `text` (fenced blocks, TeX formulas and code-shaped lines removed) with the counts."""
+    lines = sum(1 for line in text.split("\n") if line.strip())
+    code_lines = formulas = 0
+    if "```" in text or "~~~" in text:
+        code_lines = sum(match.group(0).count("\n") + 1 for match in _FENCED.finditer(text))
+        text = _FENCED.sub("\n", text)
+    if "$" in text or "\\" in text:
+        spans = [span for span in TEX_MATH.findall(text) if is_formula(span)]
+        formulas = len(spans)
+        text = TEX_MATH.sub(lambda m: " " if is_formula(m.group(0)) else m.group(0), text) if spans else text
+    prose: list[str] = []
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        if is_code_line(line):
+            code_lines += 1
+        else:
+            prose.append(line)
+    return TextParts("\n".join(prose), lines, code_lines, formulas)
+
+
+_CACHE_ATTR = "_prose_parts"  # underscore attributes never travel with a document (Document.__getstate__)
+
+
+def parts_of(doc: Document) -> TextParts:
+    """`split_text(doc.text)`, computed once per text and shared by domain routing and language id."""
+    cached = doc.__dict__.get(_CACHE_ATTR)
+    if cached is None or cached[0] is not doc.text:
+        cached = (doc.text, split_text(doc.text))
+        doc.__dict__[_CACHE_ATTR] = cached
+    return cached[1]
