@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.files import read_bytes
+from pipeline.files import local_path
 
 LABEL_PREFIX = "__label__"
 NORMALIZATION = "lower-wordpunct-v1"  # saved beside trained models; bump when `normalize` changes
@@ -30,20 +30,6 @@ DEFAULT_MAX_CHARS = 5_000
 def normalize(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     """The one line of tokens fastText reads for `text`: lowercased, punctuation split off, truncated."""
     return " ".join(_TOKEN.findall(text[:max_chars].lower()))
-
-
-def local_copy(path: str) -> tuple[str, bool]:
-    """A local file path for `path` (read through pipeline.files when it is remote) and whether it is a
-    temporary copy the caller must delete. fastText loads only from local paths."""
-    if "://" not in path:
-        if not Path(path).is_file():
-            raise FileNotFoundError(f"model file not found: {path}")
-        return path, False
-    data = read_bytes(path)
-    handle, local = tempfile.mkstemp(suffix=Path(path).suffix or ".bin")
-    with os.fdopen(handle, "wb") as out:
-        out.write(data)
-    return local, True
 
 
 class FastTextModel:
@@ -62,14 +48,13 @@ class FastTextModel:
             return
         import fasttext
 
-        local, temporary = local_copy(self.path)
         try:
-            self._model = fasttext.load_model(local)
+            with local_path(self.path) as local:
+                self._model = fasttext.load_model(local)
+        except FileNotFoundError:
+            raise FileNotFoundError(f"model file not found: {self.path}") from None
         except ValueError as exc:
             raise ValueError(f"{self.path}: not a fastText model ({exc})") from None
-        finally:
-            if temporary:
-                os.unlink(local)
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Label (without the __label__ prefix) -> probability, for every label of the model."""

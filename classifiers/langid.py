@@ -20,7 +20,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from classifiers.prose import parts_of
-from pipeline.files import exists, local_copy, require
+from pipeline.files import exists, local_path, require
 from pipeline.stage import Bounds, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from schemas.document import Document
 
@@ -88,7 +88,8 @@ class LangId(SignalFilter):
 
             if not exists(self.model_path):
                 raise FileNotFoundError(f"language-id model not found: {self.model_path}")
-            self._model = fasttext.load_model(local_copy(self.model_path))
+            with local_path(self.model_path) as local:
+                self._model = fasttext.load_model(local)
 
     def __getstate__(self) -> dict:  # the fastText model does not pickle; each worker reloads it
         return {**self.__dict__, "_model": None}

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 Opener = Callable[[str, str], BinaryIO]  # (path, "rb" | "wb") -> binary file object
@@ -52,14 +53,20 @@ def require(path: str, key: str) -> None:
         raise FileNotFoundError(f"{key}: no such file: {path}")
 
 
-def local_copy(path: str) -> str:
-    """A local path holding the file's bytes (libraries such as fastText open paths, not streams)."""
+@contextmanager
+def local_path(path: str) -> Iterator[str]:
+    """A local path holding the file, for libraries that open paths, not streams (fastText): the path
+    itself when local, else a temporary copy deleted on exit."""
     if "://" not in path:
-        return path
+        if not os.path.isfile(path):
+            raise FileNotFoundError(f"no such file: {path}")
+        yield path
+        return
     suffix = os.path.splitext(path)[1]
-    with tempfile.NamedTemporaryFile(prefix="curate-", suffix=suffix, delete=False) as handle:
+    with tempfile.NamedTemporaryFile(prefix="curate-", suffix=suffix) as handle:
         handle.write(read_bytes(path))
-    return handle.name
+        handle.flush()
+        yield handle.name
 
 
 def read_bytes(path: str) -> bytes:
