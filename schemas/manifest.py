@@ -71,6 +71,9 @@ def build_manifest(
         "funnel": funnel,
         "reasons": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("reason:")},
         "pii_redacted": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("pii:")},
+        # MinHash: candidate and verified pairs, members kept because only a chain of similar pairs linked
+        # them to their keeper, nodes whose components did not converge in dedup.minhash.max_rounds
+        "dedup": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("stat:")},
         "domains": dict(sorted(domains.items())),
         "shards": sorted(shards, key=lambda s: s["path"]),
     }

@@ -115,7 +115,7 @@ def test_shingles_are_word_5_grams_of_normalized_text() -> None:
 
 
 def test_band_layout_default_and_derived() -> None:
-    assert band_layout(MinHashDedupConfig()) == (14, 8)
+    assert band_layout(MinHashDedupConfig()) == (20, 6)
     bands, rows = band_layout(MinHashDedupConfig(num_perm=128, bands=None, rows=None, threshold=0.8))
     assert bands * rows <= 128 and rows > 1
     with pytest.raises(ValueError, match="must not exceed num_perm"):
@@ -140,7 +140,7 @@ def test_signature_estimates_and_sketch_measures_jaccard() -> None:
     assert sa.complete and sketch_similarity(sa, sb) == pytest.approx(exact)  # short: compared exactly
     assert sa == Signer(MinHashDedupConfig()).sketches(a)  # the same on every worker
     keys = signer.band_keys(sa.signature)
-    assert len(keys) == 14 and all(0 <= k < 2**63 for k in keys)
+    assert len(keys) == 20 and all(0 <= k < 2**63 for k in keys)
     assert signer.sketches("!!!") is None
 
 

@@ -155,15 +155,8 @@ def quality(args: argparse.Namespace) -> None:
         f"{'num_perm':>8} {'bands x rows':>12} {'P':>7} {'R':>7} {'F1':>7} {'F1 trans':>8} {'lost':>5} "
         f"{'chained':>7} {'docs/s':>7}"
     )
-    layouts = [
-        (112, 14, 8),
-        (256, 14, 8),
-        (256, 20, 6),
-        (256, 25, 5),
-        (256, 32, 6),
-        (256, 42, 6),
-        (256, 50, 5),
-    ]
+    # FineWeb's layout, then more bands of fewer rows: more candidates at the threshold, all verified
+    layouts = [(112, 14, 8), (128, 16, 8), (128, 20, 6), (128, 25, 5), (256, 40, 6)]
     results = {}
     for num_perm, bands, rows in layouts:
         minhash = MinHashDedupConfig(num_perm=num_perm, bands=bands, rows=rows, threshold=args.threshold)

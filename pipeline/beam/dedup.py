@@ -373,7 +373,9 @@ class MinHashDedup(beam.PTransform):
         kept, rejected, errors = _apply_verdicts(
             signed.docs, verdicts, self.settings, (MINHASH,), self.annotate, "Join"
         )
+        counted = ("candidate_pairs", "verified_pairs", "kept_not_similar_to_keeper", "unconverged_nodes")
         stats = (
+            docs.pipeline | "Zeros" >> beam.Create([(f"dedup_minhash.{name}", 0) for name in counted]),
             candidates | "CountCandidates" >> beam.Map(lambda _: ("dedup_minhash.candidate_pairs", 1)),
             verified | "CountVerified" >> beam.Map(lambda _: ("dedup_minhash.verified_pairs", 1)),
             judged.chained
