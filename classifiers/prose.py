@@ -12,13 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pipeline.delimited import fenced_spans, tex_spans, without
 from schemas.document import Document
 
-# Fenced blocks (markdown output) and TeX math ($..$ by pandoc's rule, $$..$$, \(..\), \[..\]).
-_FENCED = re.compile(r"^(```|~~~)[^\n]*\n.*?^\1[ \t]*$", re.M | re.S)
-TEX_MATH = re.compile(
-    r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]|(?<![\w$])\$[^\s$](?:[^$\n]*[^\s$])?\$(?![\w$])", re.S
-)
 # Prompts of interactive sessions: Python, IPython, shells, Octave/MATLAB, GAP, Maxima, R, SQL consoles.
 # Inside a formula: TeX commands with an optional group of letters (\\alpha, \\mathrm{max}, \\begin{pmatrix}).
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\{[A-Za-z* ]*\})?")
@@ -111,12 +107,13 @@ def split_text(text: str) -> TextParts:
     lines = sum(1 for line in text.split("\n") if line.strip())
     code_lines = formulas = 0
     if "```" in text or "~~~" in text:
-        code_lines = sum(match.group(0).count("\n") + 1 for match in _FENCED.finditer(text))
-        text = _FENCED.sub("\n", text)
+        fenced = fenced_spans(text)  # fenced blocks of markdown output
+        code_lines = sum(text.count("\n", start, end) + 1 for start, end in fenced)
+        text = without(text, fenced, "\n")
     if "$" in text or "\\" in text:
-        spans = [span for span in TEX_MATH.findall(text) if is_formula(span)]
+        spans = [(start, end) for start, end in tex_spans(text) if is_formula(text[start:end])]
         formulas = len(spans)
-        text = TEX_MATH.sub(lambda m: " " if is_formula(m.group(0)) else m.group(0), text) if spans else text
+        text = without(text, spans) if spans else text
     prose: list[str] = []
     for raw in text.split("\n"):
         line = raw.strip()
