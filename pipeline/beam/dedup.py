@@ -25,7 +25,16 @@ from apache_beam.metrics import Metrics
 
 from pipeline.beam.components import ConnectedComponents, DistinctPairs
 from pipeline.beam.joins import LINK_SPREAD, JoinOne, LinkToBest
-from pipeline.dedup.keys import key63, line_hashes, line_key, priority, remove_lines, text_key, url_key
+from pipeline.dedup.keys import (
+    key63,
+    line_hashes,
+    line_key,
+    normalized_lines,
+    priority,
+    remove_lines,
+    text_key,
+    url_key,
+)
 from pipeline.dedup.minhash import Signer, sketch_similarity
 from schemas.config import DedupConfig
 from schemas.document import Document, ErrorRecord
@@ -55,12 +64,13 @@ class _TextKeys(beam.DoFn):
     def process(self, doc: Document):
         try:
             node = priority(doc, self.settings.quality_signal)
+            lines = normalized_lines(doc.text)  # folded once for both keys
             hashes = (
-                sorted({h for h in line_hashes(doc.text) if h is not None})
+                sorted({h for h in line_hashes(doc.text, lines) if h is not None})
                 if self.settings.line.enabled
                 else []
             )
-            record = (node, text_key(doc.text), hashes)
+            record = (node, text_key(doc.text, lines), hashes)
         except Exception as exc:  # the document is at fault: it leaves with its reason
             yield pvalue.TaggedOutput(ERRORS, _error(doc, "dedup_exact", exc))
             return

@@ -6,6 +6,7 @@ The Beam transforms in pipeline/beam/dedup.py are a thin layer over these functi
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -82,7 +83,30 @@ def normalize_url(url: str, settings: UrlDedupConfig) -> str | None:
 
 
 _PUNCT_OR_SPACE = re.compile(r"[\W_]+", re.UNICODE)
+_PUNCT_NOT_NEWLINE = re.compile(r"[^\w\n]+|_+", re.UNICODE)
 _DIGITS = re.compile(r"\d")
+
+
+@functools.cache
+def _combining_marks() -> re.Pattern[str]:
+    """Every combining character (accents, dakuten, vowel signs...) as one class, for a C-speed removal."""
+    ranges, start = [], None
+    for code in range(0x300, 0x1F001):  # no combining class below U+0300 or above the SMP's marks
+        marked = code < 0x1F000 and unicodedata.combining(chr(code)) != 0
+        if marked and start is None:
+            start = code
+        elif not marked and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return re.compile(f"[{''.join(ranges)}]+")
+
+
+def _folded(text: str) -> str:
+    """Lower case, accents removed, digits as 0: the character folding every normalization shares."""
+    folded = text.lower()
+    if not folded.isascii():  # most web text is ASCII: skip decomposition there
+        folded = _combining_marks().sub("", unicodedata.normalize("NFKD", folded))
+    return _DIGITS.sub("0", folded)
 
 
 def normalize_text(text: str) -> str:
@@ -90,11 +114,12 @@ def normalize_text(text: str) -> str:
 
     Two pages that differ only in case, punctuation, spacing, accents or numbers normalize alike.
     """
-    stripped = text.lower()
-    if not stripped.isascii():  # most web text is ASCII: skip the per-character pass there
-        decomposed = unicodedata.normalize("NFKD", stripped)
-        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _PUNCT_OR_SPACE.sub(" ", _DIGITS.sub("0", stripped)).strip()
+    return _PUNCT_OR_SPACE.sub(" ", _folded(text)).strip()
+
+
+def normalized_lines(text: str) -> list[str]:
+    """`normalize_text` of each line of `text` (split on "\n"), folding the whole text in one pass."""
+    return [line.strip() for line in _PUNCT_NOT_NEWLINE.sub(" ", _folded(text)).split("\n")]
 
 
 def key63(value: str | bytes) -> int:
@@ -109,9 +134,10 @@ def url_key(url: str, settings: UrlDedupConfig) -> int | None:
     return None if normal is None else key63(normal)
 
 
-def text_key(text: str) -> int:
-    """Exact-duplicate key: the normalized text's hash."""
-    return key63(normalize_text(text))
+def text_key(text: str, lines: list[str] | None = None) -> int:
+    """Exact-duplicate key: the normalized text's hash (from its `normalized_lines` when given)."""
+    normal = " ".join(line for line in lines if line) if lines is not None else normalize_text(text)
+    return key63(normal)
 
 
 def line_key(bucket: int, line_hash: int) -> int:
@@ -119,13 +145,9 @@ def line_key(bucket: int, line_hash: int) -> int:
     return (line_hash + bucket * 0x9E3779B97F4A7C15) % 2**63
 
 
-def line_hashes(text: str) -> list[int | None]:
+def line_hashes(text: str, lines: list[str] | None = None) -> list[int | None]:
     """Per line of `text` (split on "\\n"), the hash of its ccNet normalization; None for blank lines."""
-    hashes: list[int | None] = []
-    for line in text.split("\n"):
-        normal = normalize_text(line)
-        hashes.append(stable_hash(normal) if normal else None)
-    return hashes
+    return [stable_hash(normal) if normal else None for normal in lines or normalized_lines(text)]
 
 
 @dataclass(frozen=True)
