@@ -74,8 +74,22 @@ def build_manifest(
         # MinHash: candidate and verified pairs, members kept because only a chain of similar pairs linked
         # them to their keeper, nodes whose components did not converge in dedup.minhash.max_rounds
         "dedup": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("stat:")},
+        "cost": _costs(counts),
         "domains": dict(sorted(domains.items())),
         "shards": sorted(shards, key=lambda s: s["path"]),
+    }
+
+
+def _costs(counts: dict[str, int]) -> dict[str, dict[str, float]]:
+    """Per step, seconds of CPU and of wall time spent on its documents, summed over every worker (so the
+    wall seconds of parallel workers add up): where a run's money goes."""
+    steps = sorted({k.split(":", 1)[1] for k in counts if k.startswith(("cpu_us:", "wall_us:"))})
+    return {
+        step: {
+            "cpu_s": round(counts.get(f"cpu_us:{step}", 0) / 1e6, 3),
+            "wall_s": round(counts.get(f"wall_us:{step}", 0) / 1e6, 3),
+        }
+        for step in steps
     }
 
 

@@ -78,11 +78,11 @@ def run(
         rejected, errors, stats = [], [], []
         if DOCUMENT in steps:
             urls = kept | "Urls" >> beam.FlatMap(url_members, settings=settings)
-            kept, dropped, failed = kept | "Document" >> DocumentDedup(urls, settings, annotate)
+            kept, dropped, failed, _ = kept | "Document" >> DocumentDedup(urls, settings, annotate)
             rejected.append(dropped)
             errors.append(failed)
         if MINHASH in steps:
-            kept, dropped, failed, counted = kept | "MinHash" >> MinHashDedup(settings, annotate)
+            kept, dropped, failed, _, counted = kept | "MinHash" >> MinHashDedup(settings, annotate)
             rejected.append(dropped)
             errors.append(failed)
             stats.append(counted)

@@ -41,7 +41,7 @@ def _docs(n: int) -> list[Document]:
 
 def _run(stage: Stage, docs: list[Document]):
     with TestPipeline() as p:
-        kept, rejected, errors = run_stage(p | beam.Create(docs), stage, annotate=False)
+        kept, rejected, errors, _ = run_stage(p | beam.Create(docs), stage, annotate=False)
         kept_ids = kept | "k" >> beam.Map(lambda d: (d.id, d.text))
         rejected_ids = rejected | "r" >> beam.Map(lambda d: (d.id, tuple(d.rejected_by)))
         error_ids = errors | "e" >> beam.Map(lambda e: (e.id, e.stage, e.error.split(":")[0]))

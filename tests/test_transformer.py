@@ -113,7 +113,9 @@ def test_stage_runs_in_a_beam_pipeline_and_rejects_by_rule(trained, labels):
     expected_bad = {r["id"] for r in records if r["labels"]["quality"] == 1}
 
     with TestPipeline() as p:
-        kept, rejected, errors = run_stage(p | beam.Create(docs), TransformerScorer(settings), annotate=False)
+        kept, rejected, errors, _ = run_stage(
+            p | beam.Create(docs), TransformerScorer(settings), annotate=False
+        )
         signals = kept | "Signals" >> beam.Map(
             lambda d: tuple(sorted(k for k in d.signals if k.split(".")[1] == "tf")))
         assert_that(signals | "One" >> beam.Distinct(), equal_to([tuple(sorted(

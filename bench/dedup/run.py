@@ -60,11 +60,11 @@ def run_dedup(
             rejected = []
             if "document" in steps:
                 urls = kept | "Urls" >> beam.FlatMap(url_members, settings=settings)
-                kept, dropped, _ = kept | "Document" >> DocumentDedup(urls, settings, annotate=False)
+                kept, dropped, _, _ = kept | "Document" >> DocumentDedup(urls, settings, annotate=False)
                 rejected.append(dropped)
             stats = []
             if "minhash" in steps:
-                kept, dropped, _, counted = kept | "MinHash" >> MinHashDedup(settings, annotate=False)
+                kept, dropped, _, _, counted = kept | "MinHash" >> MinHashDedup(settings, annotate=False)
                 rejected.append(dropped)
                 stats.append(counted)
             outcome = (

@@ -25,6 +25,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline.beam.components import ConnectedComponents, DistinctPairs
 from pipeline.beam.joins import LINK_SPREAD, JoinOne, LinkToBest
+from pipeline.beam.runner import COST, ERRORS, REJECTED, CostMeter
 from pipeline.dedup.keys import (
     key63,
     line_hashes,
@@ -39,7 +40,6 @@ from pipeline.dedup.minhash import Signer, sketch_similarity
 from schemas.config import DedupConfig
 from schemas.document import Document, ErrorRecord
 
-REJECTED, ERRORS = "rejected", "errors"
 URL, EXACT, LINE, MINHASH = "dedup_url", "dedup_exact", "dedup_line", "dedup_minhash"
 
 
@@ -60,23 +60,31 @@ class _TextKeys(beam.DoFn):
 
     def __init__(self, settings: DedupConfig):
         self.settings = settings
+        self.meter = CostMeter("dedup")
+
+    def finish_bundle(self):
+        yield from self.meter.emit()
 
     def process(self, doc: Document):
         try:
-            node = priority(doc, self.settings.quality_signal)
-            lines = normalized_lines(doc.text)  # folded once for both keys
-            hashes = (
-                sorted({h for h in line_hashes(doc.text, lines) if h is not None})
-                if self.settings.line.enabled
-                else []
-            )
-            record = (node, text_key(doc.text, lines), hashes)
+            with self.meter.measure():
+                record = self._record(doc)
         except Exception as exc:  # the document is at fault: it leaves with its reason
             yield pvalue.TaggedOutput(ERRORS, _error(doc, "dedup_exact", exc))
             return
         key = key63(doc.id)
         yield key, doc
         yield pvalue.TaggedOutput("text", (key, record))
+
+    def _record(self, doc: Document) -> tuple:
+        node = priority(doc, self.settings.quality_signal)
+        lines = normalized_lines(doc.text)  # folded once for both keys
+        hashes = (
+            sorted({h for h in line_hashes(doc.text, lines) if h is not None})
+            if self.settings.line.enabled
+            else []
+        )
+        return node, text_key(doc.text, lines), hashes
 
 
 def _unless_marked(_id, grouped):
@@ -119,8 +127,15 @@ class _Apply(beam.DoFn):
     def __init__(self, settings: DedupConfig, stages: tuple[str, ...], annotate: bool):
         self.settings, self.stages, self.annotate = settings, stages, annotate
         self.rejected = {stage: Metrics.counter(stage, "rejected") for stage in stages}
+        self.meter = CostMeter(MINHASH if stages == (MINHASH,) else "dedup")
+
+    def finish_bundle(self):
+        yield from self.meter.emit()
 
     def process(self, element):
+        yield from self.meter.timed(self._routed(element))
+
+    def _routed(self, element):
         _id, grouped = element
         doc, verdicts = None, []
         for tag, value in grouped:
@@ -170,7 +185,8 @@ class _Apply(beam.DoFn):
 def _apply_verdicts(
     docs, verdicts, settings: DedupConfig, stages: tuple[str, ...], annotate: bool, label: str
 ):
-    """The one shuffle of full documents: each meets its verdicts by id. Returns (kept, rejected, errors)."""
+    """The one shuffle of full documents: each meets its verdicts by id. Returns (kept, rejected, errors,
+    costs)."""
     out = (
         (
             docs | f"{label}Docs" >> beam.MapTuple(lambda i, d: (i, ("doc", d))),
@@ -179,13 +195,14 @@ def _apply_verdicts(
         | f"{label}Parts" >> beam.Flatten()
         | f"{label}ById" >> beam.GroupByKey()  # one document and its few verdicts
         | f"{label}Apply"
-        >> beam.ParDo(_Apply(settings, stages, annotate)).with_outputs(REJECTED, ERRORS, main="kept")
+        >> beam.ParDo(_Apply(settings, stages, annotate)).with_outputs(REJECTED, ERRORS, COST, main="kept")
     )
-    return out.kept, out[REJECTED], out[ERRORS]
+    return out.kept, out[REJECTED], out[ERRORS], out[COST]
 
 
 class DocumentDedup(beam.PTransform):
-    """URL, exact and line dedup of the documents after language id: returns (kept, rejected, errors).
+    """URL, exact and line dedup of the documents after language id: returns (kept, rejected, errors,
+    costs).
 
     `url_members` are the (URL key, node) records of every extracted document (`url_members()`), so a
     page's newest fetch wins even if an older fetch is the one that reaches this point. Line dedup counts
@@ -207,7 +224,7 @@ class DocumentDedup(beam.PTransform):
         settings, stages = self.settings, self.stages()
         keyed = docs | "TextKeys" >> beam.ParDo(_TextKeys(settings)).with_output_types(
             tuple[Any, Any]
-        ).with_outputs("text", ERRORS, main="docs")
+        ).with_outputs("text", ERRORS, COST, main="docs")
         records = keyed.text
         verdicts = []
         if URL in stages:
@@ -225,12 +242,18 @@ class DocumentDedup(beam.PTransform):
                 keyed.docs | "Unkeyed" >> beam.Values(),
                 docs.pipeline | "NoneRejected" >> beam.Create([]),
                 keyed[ERRORS],
+                keyed[COST],
             )
         all_verdicts = verdicts | "AllVerdicts" >> beam.Flatten()
-        kept, rejected, errors = _apply_verdicts(
+        kept, rejected, errors, costs = _apply_verdicts(
             keyed.docs, all_verdicts, settings, stages, self.annotate, "Join"
         )
-        return kept, rejected, (keyed[ERRORS], errors) | "DedupErrors" >> beam.Flatten()
+        return (
+            kept,
+            rejected,
+            (keyed[ERRORS], errors) | "DedupErrors" >> beam.Flatten(),
+            (keyed[COST], costs) | "DedupCosts" >> beam.Flatten(),
+        )
 
 
 class _FrequentLines(beam.PTransform):
@@ -273,12 +296,17 @@ class _Sign(beam.DoFn):
 
     def setup(self):
         self.signer = Signer(self.settings.minhash)
+        self.meter = CostMeter(MINHASH)
+
+    def finish_bundle(self):
+        yield from self.meter.emit()
 
     def process(self, doc: Document):
         try:
-            sketches = self.signer.sketches(doc.text)
-            node = priority(doc, self.settings.quality_signal)
-            bands = self.signer.band_keys(sketches.signature) if sketches else []
+            with self.meter.measure():
+                sketches = self.signer.sketches(doc.text)
+                node = priority(doc, self.settings.quality_signal)
+                bands = self.signer.band_keys(sketches.signature) if sketches else []
         except Exception as exc:  # the document is at fault: it leaves with its reason
             yield pvalue.TaggedOutput(ERRORS, _error(doc, MINHASH, exc))
             return
@@ -329,7 +357,7 @@ class _KeeperVerdict(beam.DoFn):
 
 
 class MinHashDedup(beam.PTransform):
-    """Near-duplicate removal: returns (kept, rejected, errors, stats), stats being ("<name>", count)
+    """Near-duplicate removal: returns (kept, rejected, errors, costs, stats), stats being ("<name>", count)
     pairs for the manifest (candidate pairs, verified pairs, chained members kept, unconverged nodes).
 
     Candidate pairs share an LSH band (each member linked to its bucket's best node); a pair is verified
@@ -345,7 +373,7 @@ class MinHashDedup(beam.PTransform):
         minhash = self.settings.minhash
         signed = docs | "Sign" >> beam.ParDo(_Sign(self.settings)).with_output_types(
             tuple[Any, Any]
-        ).with_outputs("sketch", "bands", ERRORS, main="docs")
+        ).with_outputs("sketch", "bands", ERRORS, COST, main="docs")
         candidates = signed.bands | "Candidates" >> LinkToBest() | "DistinctPairs" >> DistinctPairs()
         # only documents with a candidate keep their sketch past this point
         sketches = (
@@ -380,7 +408,7 @@ class MinHashDedup(beam.PTransform):
             | "SizeVerdicts" >> beam.MapTuple(lambda keeper, n: (keeper, (MINHASH, None, n + 1)))
         )
         verdicts = (judged.dups, sizes) | "AllVerdicts" >> beam.Flatten()
-        kept, rejected, errors = _apply_verdicts(
+        kept, rejected, errors, costs = _apply_verdicts(
             signed.docs, verdicts, self.settings, (MINHASH,), self.annotate, "Join"
         )
         counted = ("candidate_pairs", "verified_pairs", "kept_not_similar_to_keeper", "unconverged_nodes")
@@ -392,4 +420,10 @@ class MinHashDedup(beam.PTransform):
             | "CountChained" >> beam.Map(lambda _: ("dedup_minhash.kept_not_similar_to_keeper", 1)),
             unconverged | "CountUnconverged" >> beam.Map(lambda n: ("dedup_minhash.unconverged_nodes", n)),
         ) | "MinHashStats" >> beam.Flatten()
-        return kept, rejected, (signed[ERRORS], errors) | "MinHashErrors" >> beam.Flatten(), stats
+        return (
+            kept,
+            rejected,
+            (signed[ERRORS], errors) | "MinHashErrors" >> beam.Flatten(),
+            (signed[COST], costs) | "MinHashCosts" >> beam.Flatten(),
+            stats,
+        )

@@ -17,7 +17,7 @@ from classifiers.scorers import scoring_stages
 from pipeline.beam.dedup import DocumentDedup, MinHashDedup, url_members
 from pipeline.beam.ingest import IngestFn, staging_dir
 from pipeline.beam.manifest import WriteManifest
-from pipeline.beam.runner import ERRORS, REJECTED, run_stage
+from pipeline.beam.runner import COST, ERRORS, REJECTED, run_stage
 from pipeline.beam.sinks import WriteShards, writable
 from pipeline.beam.sources import PlanReads
 from pipeline.pii.stage import PiiStage
@@ -68,22 +68,25 @@ class _Graph:
         self.rejected: list = []
         self.errors: list = []
         self.stats: list = []
+        self.costs: list = []
 
     def stage(self, kept, stage: Stage):
         stage.check()
         self.names.append(stage.name)
         builder = stage.corpus_builder()
         side = None if builder is None else self.corpus_value(kept, stage, builder.sample_docs)
-        kept, rejected, errors = run_stage(kept, stage, self.annotate, side)
+        kept, rejected, errors, costs = run_stage(kept, stage, self.annotate, side)
         self.rejected.append(rejected)
         self.errors.append(errors)
+        self.costs.append(costs)
         return kept
 
     def dedup(self, kept, transform, names: tuple[str, ...], label: str):
         self.names.extend(names)
-        kept, rejected, errors, *stats = kept | label >> transform
+        kept, rejected, errors, costs, *stats = kept | label >> transform
         self.rejected.append(rejected)
         self.errors.append(errors)
+        self.costs.append(costs)
         self.stats.extend(stats)
         return kept
 
@@ -112,12 +115,13 @@ def build_pipeline(
     plan = p | "PlanReads" >> PlanReads(inputs, cfg.input)
     staging = staging_dir(output, cfg) if cfg.output.staging else None
     ingested = plan["tasks"] | "ReadExtract" >> beam.ParDo(IngestFn(cfg, staging, resume)).with_outputs(
-        REJECTED, ERRORS, main="kept"
+        REJECTED, ERRORS, COST, main="kept"
     )
     g.names.append("extract")
     kept = ingested.kept
     g.rejected.append(ingested[REJECTED])
     g.errors.append(ingested[ERRORS])
+    g.costs.append(ingested[COST])
     records = (kept, ingested[REJECTED], ingested[ERRORS]) | "Records" >> beam.Flatten()
 
     urls = kept | "UrlKeys" >> beam.FlatMap(url_members, settings=cfg.dedup)
@@ -168,6 +172,12 @@ def build_pipeline(
                 stats | f"Stats{i}" >> beam.MapTuple(lambda k, n: (f"stat:{k}", n))
                 for i, stats in enumerate(g.stats)
             ),
+            g.costs
+            | "AllCosts" >> beam.Flatten()
+            | "CostKeys"
+            >> beam.FlatMapTuple(
+                lambda step, cpu, wall: [(f"cpu_us:{step}", cpu), (f"wall_us:{step}", wall)]
+            ),
         )
         | "CountKeys" >> beam.Flatten()
         | "Count" >> beam.CombinePerKey(sum)
@@ -187,6 +197,7 @@ def build_pipeline(
 def _annotated(rejected, stage: Stage, label: str, g: _Graph):
     """`stage` run over rejected documents: they stay rejected (rules they fail are added to their
     reasons), and a document the stage fails on becomes an error record."""
-    kept, _, errors = run_stage(rejected, stage, annotate=True, label=label)
+    kept, _, errors, costs = run_stage(rejected, stage, annotate=True, label=label)
     g.errors.append(errors)
+    g.costs.append(costs)
     return kept

@@ -24,7 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline.beam.progress import Progress
-from pipeline.beam.runner import ERRORS, REJECTED, route
+from pipeline.beam.runner import ERRORS, REJECTED, CostMeter, route
 from pipeline.beam.sinks import error_line
 from pipeline.beam.sources import ReadTask, read_task
 from pipeline.extract.stage import ExtractStage
@@ -109,12 +109,19 @@ class IngestFn(beam.DoFn):
         self.cfg, self.staging, self.resume = cfg, staging, resume
         self.annotate = cfg.mode == "annotate"
         self.resumed = Metrics.counter("read", "tasks_resumed")
+        self.meter = CostMeter("extract")  # reading and extraction: one step
 
     def setup(self):
         self.extract = ExtractStage(self.cfg.extract)
         self.extract.setup()
 
+    def finish_bundle(self):
+        yield from self.meter.emit()
+
     def process(self, task: ReadTask):
+        yield from self.meter.timed(self._outputs(task))
+
+    def _outputs(self, task: ReadTask):
         base = f"{self.staging}/{_task_name(task)}" if self.staging else None
         if base and self.resume and FileSystems.exists(base + ".done"):
             self.resumed.inc()

@@ -233,4 +233,10 @@ def summary(manifest: dict, seconds: float | None = None) -> str:
             f"  {name:<14} docs {d['documents']:>8,}   tokens {d['tokens']:>12,}   weight {d['weight']:.3f}"
         )
     lines.append(f"shards       {sum(1 for s in manifest['shards'] if s['kind'] == 'shards'):>10,}")
+    cost = manifest.get("cost") or {}
+    if cost:
+        total = sum(c["cpu_s"] for c in cost.values()) or 1.0
+        busiest = sorted(cost.items(), key=lambda kv: -kv[1]["cpu_s"])[:6]
+        shares = ", ".join(f"{step} {c['cpu_s'] / total:.0%}" for step, c in busiest)
+        lines.append(f"cpu seconds  {total:>10,.1f}   ({shares})")
     return "\n".join(lines)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from contextlib import contextmanager
+
 import apache_beam as beam
 from apache_beam import pvalue
 from apache_beam.metrics import Metrics
-from apache_beam.transforms.window import BoundedWindow
-from apache_beam.utils.timestamp import Timestamp
+from apache_beam.transforms.window import BoundedWindow, GlobalWindow
+from apache_beam.utils.timestamp import MIN_TIMESTAMP, Timestamp
 from apache_beam.utils.windowed_value import WindowedValue
 
 from pipeline.stage import Stage
@@ -14,10 +17,47 @@ from schemas.document import Document, ErrorRecord
 
 REJECTED = "rejected"
 ERRORS = "errors"
+COST = "cost"
+_END = object()
 # Documents a stage takes in a row before handing them on. Running one stage over a batch keeps its
 # model and tables in cache: the filter stack runs ~20% faster than document by document
 # (bench/filters.py), and memory stays bounded (a batch per fused stage).
 BATCH_SIZE = 64
+
+
+class CostMeter:
+    """CPU and wall seconds a step spends on its documents, summed over a bundle and emitted at its end as
+    ("<step>", cpu microseconds, wall microseconds) on the COST output: the manifest adds them up."""
+
+    def __init__(self, step: str):
+        self.step = step
+        self.cpu = self.wall = 0.0
+
+    @contextmanager
+    def measure(self):
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            yield
+        finally:
+            self.cpu += time.process_time() - cpu
+            self.wall += time.perf_counter() - wall
+
+    def timed(self, items):
+        """`items`, counting the time spent producing each one (not the time the consumer spends)."""
+        iterator = iter(items)
+        while True:
+            with self.measure():
+                item = next(iterator, _END)
+            if item is _END:
+                return
+            yield item
+
+    def emit(self):
+        """The bundle's total as a tagged output (from `finish_bundle`), then zero."""
+        if self.cpu or self.wall:
+            cost = (self.step, round(self.cpu * 1e6), round(self.wall * 1e6))
+            self.cpu = self.wall = 0.0
+            yield pvalue.TaggedOutput(COST, WindowedValue(cost, MIN_TIMESTAMP, (GlobalWindow(),)))
 
 
 class StageFn(beam.DoFn):
@@ -29,6 +69,7 @@ class StageFn(beam.DoFn):
         self.stage = stage
         self.annotate = annotate
         self.processed = Metrics.counter(stage.name, "processed")
+        self.meter = CostMeter(stage.name)
 
     def setup(self):
         self.stage.setup()
@@ -47,10 +88,12 @@ class StageFn(beam.DoFn):
 
     def finish_bundle(self):
         yield from self._flush()
+        yield from self.meter.emit()
 
     def _flush(self):
         batch, self._batch = self._batch, []
-        outcomes = self._outcomes([doc for doc, _, _ in batch])
+        with self.meter.measure():
+            outcomes = self._outcomes([doc for doc, _, _ in batch])
         for (doc, timestamp, window), outcome in zip(batch, outcomes, strict=True):
             for tag, value in route(doc, outcome, self.stage.name, self.annotate):
                 out = WindowedValue(value, timestamp, (window,))
@@ -100,7 +143,7 @@ def _reason(exc: Exception) -> str:
 
 def run_stage(docs, stage: Stage, annotate: bool, side=None, label: str | None = None):
     """Apply `stage` (given `side`, a singleton side input, through `Stage.bind`); returns
-    (kept, rejected, errors) PCollections."""
+    (kept, rejected, errors, costs) PCollections."""
     fn = beam.ParDo(StageFn(stage, annotate), **({"side": side} if side is not None else {}))
-    out = docs | (label or stage.name) >> fn.with_outputs(REJECTED, ERRORS, main="kept")
-    return out.kept, out[REJECTED], out[ERRORS]
+    out = docs | (label or stage.name) >> fn.with_outputs(REJECTED, ERRORS, COST, main="kept")
+    return out.kept, out[REJECTED], out[ERRORS], out[COST]
