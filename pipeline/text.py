@@ -113,8 +113,9 @@ class TextViews:
 
     def of(self, doc: Document) -> TextView:
         view = doc.__dict__.get(_CACHE_ATTR)
-        # identity, not equality: a stage that rewrites the text gets fresh views at no comparison cost
-        if view is None or view.text is not doc.text or view._tokenizer is not self.tokenizer:
+        # The text by identity: a stage that rewrites it gets fresh views at no comparison cost. The tokenizer
+        # by id: every stage holds its own unpickled copy of it, and they must share one view.
+        if view is None or view.text is not doc.text or view._tokenizer.id != self.tokenizer.id:
             view = TextView(doc.text, self.tokenizer)
             doc.__dict__[_CACHE_ATTR] = view
         return view

@@ -260,3 +260,19 @@ def test_settings_replace_rules_and_name_bad_keys():
         "fineweb",
         "dirty_words",
     ]
+
+
+def test_stages_share_one_view_of_a_document_after_pickling():
+    """Beam gives every stage its own unpickled copy of the views: they must still tokenize a text once,
+    and a rewritten text (line dedup, PII) must get fresh words."""
+    import pickle
+
+    views = TextViews()
+    first, second = pickle.loads(pickle.dumps(views)), pickle.loads(pickle.dumps(views))
+    doc = Document(id="d", source="test", text="The same words for every filter.")
+    assert first.of(doc) is second.of(doc)
+    assert second.of(doc).words == ["The", "same", "words", "for", "every", "filter"]
+    doc.text = "Rewritten text."
+    assert first.of(doc).words == ["Rewritten", "text"]
+    release(doc)
+    assert "_filters_text_view" not in doc.__dict__

@@ -9,16 +9,16 @@ from collections.abc import Mapping
 # characters (the mean word length of segmented Chinese text is 1.5-2 characters: SIGHAN 2005 bakeoff
 # corpora). Every other script counts its runs of letters and digits.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORDS = re.compile(rf"(?P<cjk>[{_CJK}]+)|[^\W{_CJK}]+")
+_CJK_RUNS = re.compile(f"[{_CJK}]+")
+_OTHER_WORDS = re.compile(rf"[^\W{_CJK}]+")
 
 
 def word_count(text: str) -> int:
     """Words of `text`, CJK runs counted one word per two characters."""
-    total = 0
-    for match in _WORDS.finditer(text):
-        cjk = match.group("cjk")
-        total += (len(cjk) + 1) // 2 if cjk else 1
-    return total
+    words = len(_OTHER_WORDS.findall(text))
+    if text.isascii():
+        return words
+    return words + sum((len(run) + 1) // 2 for run in _CJK_RUNS.findall(text))
 
 
 def density(counts: Mapping[str, int], words: int) -> float:

@@ -9,18 +9,13 @@ costs one fast pass per recognizer; candidates are then checked the way their st
 from __future__ import annotations
 
 import ipaddress
-import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-# tldextract (used by presidio's e-mail check) reads this when imported: an empty value keeps it on the
-# suffix list bundled in its wheel instead of downloading one.
-os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+from presidio_analyzer.predefined_recognizers import EmailRecognizer, IbanRecognizer
 
-from presidio_analyzer.predefined_recognizers import EmailRecognizer, IbanRecognizer  # noqa: E402
-
-from pipeline.pii.hits import Hit  # noqa: E402
+from pipeline.pii.hits import Hit
 
 
 def is_reserved_host(host: str, allowed_domains: Iterable[str]) -> bool:
