@@ -210,27 +210,39 @@ def exit_status(manifest: dict, cfg: Config) -> tuple[int, str]:
 
 
 def summary(manifest: dict, seconds: float | None = None) -> str:
-    """The one-screen end-of-run summary."""
+    """The one-screen end-of-run summary: counts, the funnel, first reasons, the mixture."""
     counts = manifest["counts"]
+    annotate = manifest.get("mode") == "annotate"
     lines = [f"documents in {counts['input']:>10,}" + (f"   ({seconds:.1f} s)" if seconds else "")]
-    lines.append(f"kept         {counts['kept']:>10,}")
+    lines.append(f"kept         {counts['kept']:>10,}   tokens {counts['kept_tokens']:,}")
+    if annotate:
+        lines.append(f"flagged      {counts['flagged']:>10,}   (annotate mode: in the shards, with reasons)")
     lines.append(f"rejected     {counts['rejected']:>10,}")
+    rejected = "would rej." if annotate else "rejected"
+    lines.append(f"  {'stage':<20} {'in':>9} {'tokens in':>12} {rejected:>10} {'tokens':>11} {'errors':>7}")
     for stage in manifest["funnel"]:
-        if stage["rejected"] or stage["errors"]:
-            lines.append(
-                f"  {stage['stage']:<24} rejected {stage['rejected']:>8,}   errors {stage['errors']:>6,}"
-            )
-    for reason, n in sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"    {reason:<40} {n:>8,}")
+        lines.append(
+            f"  {stage['stage']:<20} {stage['in']:>9,} {stage['in_tokens']:>12,} {stage['rejected']:>10,}"
+            f" {stage['rejected_tokens']:>11,} {stage['errors']:>7,}"
+        )
+    reasons = sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1]["first"], kv[0]))
+    if reasons:
+        lines.append(f"  {'reason (first / all)':<40} {'first':>8} {'all':>8}")
+    for reason, n in reasons:
+        lines.append(f"    {reason:<38} {n['first']:>8,} {n['all']:>8,}")
     lines.append(f"errors       {counts['errors']:>10,}   (read {counts['read_errors']:,})")
     if manifest.get("pii_redacted"):
         redacted = ", ".join(f"{k} {v:,}" for k, v in manifest["pii_redacted"].items())
         lines.append(f"pii redacted {sum(manifest['pii_redacted'].values()):>10,}   ({redacted})")
-    total = sum(d["tokens"] for d in manifest["domains"].values())
-    lines.append(f"tokens kept  {total:>10,}")
-    for name, d in manifest["domains"].items():
+    mixture = manifest["mixture"]
+    state = "applied" if mixture["applied"] else "planned, not applied"
+    lines.append(f"mixture ({state}): {counts['rows']:,} rows, {counts['copies']:,} of them repeats")
+    lines.append(f"  {'bucket':<14} {'requested':>9} {'achieved':>9} {'epochs':>7} {'tokens':>12}   why")
+    for name, b in mixture["buckets"].items():
         lines.append(
-            f"  {name:<14} docs {d['documents']:>8,}   tokens {d['tokens']:>12,}   weight {d['weight']:.3f}"
+            f"  {name:<14} {b['requested']:>9.3f} {b['achieved']:>9.3f} {b['epochs']:>7.2f}"
+            f" {b['output_tokens']:>12,}   {b['note']}"
         )
+    lines.extend(f"  {note}" for note in mixture["notes"])
     lines.append(f"shards       {sum(1 for s in manifest['shards'] if s['kind'] == 'shards'):>10,}")
     return "\n".join(lines)

@@ -231,14 +231,17 @@ def _http_headers(head: bytes) -> dict[str, str]:
 
 
 def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
-    """Lines whose first byte lies in [start, end): one straddling `start` belongs to the task before."""
+    """Lines whose first byte lies in [start, end): one straddling `start` belongs to the task before.
+    A task that starts at the top of its file counts lines, so its error records name the line number."""
     with _open_text_stream(task.path) as fh:
         offset = 0
         if task.start > 0:
             fh.seek(task.start - 1)
             skipped = fh.readline()
             offset = task.start - 1 + len(skipped)
+        number = 1 if task.start == 0 else None
         while task.end < 0 or offset < task.end:
+            doc_id = stable_id(task.id_name, str(offset))
             try:
                 line = fh.readline(cfg.max_record_bytes + 1)
                 length = len(line)
@@ -249,18 +252,22 @@ def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
                         "read",
                         f"line of {length} bytes exceeds input.max_record_bytes",
                         line,
-                        id=stable_id(task.id_name, str(offset)),
+                        id=doc_id,
+                        line=number,
                     )
                     offset += length
+                    number = number + 1 if number else None
                     continue
             except (OSError, EOFError) as exc:  # truncated gzip/zstd stream
-                yield ErrorRecord.of(f"{task.path}@{offset}", "read", f"unreadable compressed data: {exc}")
+                reason = f"unreadable compressed data: {exc}"
+                yield ErrorRecord.of(f"{task.path}@{offset}", "read", reason, id=doc_id, line=number)
                 return
             if not line:
                 return
             if line.strip():
-                yield _jsonl_record(task, offset, line, cfg)
+                yield _jsonl_record(task, offset, line, cfg, number)
             offset += length
+            number = number + 1 if number else None
 
 
 def _skip_line(fh) -> int:
@@ -288,20 +295,23 @@ def _open_text_stream(path: str):
     return raw
 
 
-def _jsonl_record(task: ReadTask, offset: int, line: bytes, cfg: InputConfig) -> Record:
+def _jsonl_record(task: ReadTask, offset: int, line: bytes, cfg: InputConfig, number: int | None) -> Record:
     source = f"{task.path}@{offset}"
     doc_id = stable_id(task.id_name, str(offset))
     try:
         obj = json.loads(line)
     except UnicodeDecodeError as exc:
         reason = f"undecodable bytes: {exc.reason} at {exc.start}"
-        return ErrorRecord.of(source, "read", reason, line, id=doc_id)
+        return ErrorRecord.of(source, "read", reason, line, id=doc_id, line=number)
     except ValueError as exc:
-        return ErrorRecord.of(source, "read", f"invalid JSON: {exc}", line, id=doc_id)
+        return ErrorRecord.of(source, "read", f"invalid JSON: {exc}", line, id=doc_id, line=number)
     if not isinstance(obj, dict):
         reason = f"JSON line is a {type(obj).__name__}, not an object"
-        return ErrorRecord.of(source, "read", reason, line, id=doc_id)
-    return _fields_record(doc_id, source, obj, cfg, raw=line)
+        return ErrorRecord.of(source, "read", reason, line, id=doc_id, line=number)
+    record = _fields_record(doc_id, source, obj, cfg, raw=line)
+    if isinstance(record, ErrorRecord):
+        record.line = number
+    return record
 
 
 def _fields_record(doc_id: str, source: str, obj: dict, cfg: InputConfig, raw) -> Record:
