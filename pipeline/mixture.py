@@ -147,8 +147,12 @@ class MixturePlan:
                 "note": b.note,
                 **({"topics": b.topics} if b.topics else {}),
             }
-        return {"seed": self.seed, "total_tokens": round(self.total_tokens), "buckets": buckets,
-                "notes": list(self.notes)}
+        return {
+            "seed": self.seed,
+            "total_tokens": round(self.total_tokens),
+            "buckets": buckets,
+            "notes": list(self.notes),
+        }
 
 
 def topic_factors(tokens: Mapping[str, int], weights: Mapping[str, float], caps: Mapping[str, float]):
@@ -205,19 +209,14 @@ def plan_mixture(tally: Tally, cfg: MixtureConfig) -> MixturePlan:
         if w > 0 and not available.get(b):
             notes.append(f"{b}: requested {w:g} but no documents: the other weights are scaled up")
     # tokens each bucket can give at its max_repeat (its most repeated topic sets the limit)
-    capacity = {
-        b: available[b] * cfg.max_repeat[b] / max(factors[b].values(), default=1.0) for b in taking
-    }
-    natural = max((available[b] / requested[b] for b in taking), default=0.0)
-    limit = min((capacity[b] / requested[b] for b in taking), default=0.0)
-    ceiling = cfg.total_tokens if cfg.total_tokens is not None else natural
-    total = min(ceiling, limit)
-    bound_by = [b for b in taking if math.isclose(capacity[b] / requested[b], total, rel_tol=1e-12)]
-    if total < ceiling:
-        given = "the budget" if cfg.total_tokens is not None else "using the most plentiful bucket once"
+    capacity = {b: available[b] * cfg.max_repeat[b] / max(factors[b].values(), default=1.0) for b in taking}
+    targets, short = bucket_targets(requested, capacity, available, cfg)
+    total = sum(targets.values())
+    for b in short:
         notes.append(
-            f"the mixture holds {total:,.0f} tokens, not {ceiling:,.0f} ({given}): "
-            f"{', '.join(bound_by)} cannot repeat more than max_repeat"
+            f"{b}: its {available[b]:,} tokens repeated at most {cfg.max_repeat[b]:g} times cannot reach "
+            f"weight {requested[b]:.3f}"
+            + (": the total shrinks so every weight holds" if cfg.keep_weights else "")
         )
 
     buckets: dict[str, BucketPlan] = {}
@@ -227,7 +226,7 @@ def plan_mixture(tally: Tally, cfg: MixtureConfig) -> MixturePlan:
             if cfg.weights.get(bucket, 0) > 0:
                 buckets[bucket] = BucketPlan(0.0, 0, 0, 0.0, 0, 0.0, cfg.max_repeat[bucket], "no documents")
             continue
-        target = requested[bucket] * total
+        target = targets.get(bucket, 0.0)
         rate = target / available[bucket] if available[bucket] else 0.0
         expected = 0
         topic_rows = {}
@@ -236,16 +235,65 @@ def plan_mixture(tally: Tally, cfg: MixtureConfig) -> MixturePlan:
             cells[(bucket, topic)] = cell_rate
             expected += cell_rate.expected_tokens
             if topic:
-                topic_rows[topic] = {"documents": docs, "tokens": tokens,
-                                     "factor": round(factors[bucket].get(topic, 0.0), 6),
-                                     "planned_tokens": cell_rate.expected_tokens}
+                topic_rows[topic] = {
+                    "documents": docs,
+                    "tokens": tokens,
+                    "factor": round(factors[bucket].get(topic, 0.0), 6),
+                    "planned_tokens": cell_rate.expected_tokens,
+                }
         epochs = expected / available[bucket] if available[bucket] else 0.0
-        note = _bucket_note(bucket, cfg, requested[bucket], epochs, bucket in bound_by)
+        note = _bucket_note(bucket, cfg, epochs, bucket in short)
         buckets[bucket] = BucketPlan(
-            requested[bucket], documents[bucket], available[bucket], target, expected, epochs,
-            cfg.max_repeat[bucket], note, topic_rows,
+            requested[bucket],
+            documents[bucket],
+            available[bucket],
+            target,
+            expected,
+            epochs,
+            cfg.max_repeat[bucket],
+            note,
+            topic_rows,
         )
     return MixturePlan(cfg.seed, total, buckets, cells, notes)
+
+
+def bucket_targets(
+    requested: Mapping[str, float],
+    capacity: Mapping[str, float],
+    available: Mapping[str, int],
+    cfg: MixtureConfig,
+) -> tuple[dict[str, float], list[str]]:
+    """Target tokens per bucket taking part, and the buckets that fall short of their weight.
+
+    The total asked for is the budget, or else the one at which the most plentiful bucket for its weight
+    is used once. A bucket whose capacity (tokens x max_repeat) is below its share of it falls short:
+    with `keep_weights` the total shrinks until every share fits; otherwise the short bucket gives its
+    capacity and, under a budget, the others share what it leaves (water-filling, each up to its own
+    capacity); without a budget the others keep their share."""
+    taking = [b for b, w in requested.items() if w > 0]
+    if not taking:
+        return {}, []
+    natural = max(available[b] / requested[b] for b in taking)
+    wanted = cfg.total_tokens if cfg.total_tokens is not None else natural
+    short = [b for b in taking if capacity[b] < requested[b] * wanted * (1 - 1e-12)]
+    if cfg.keep_weights:
+        total = min([wanted, *(capacity[b] / requested[b] for b in taking)])
+        return {b: requested[b] * total for b in taking}, short
+    if cfg.total_tokens is None:
+        return {b: min(requested[b] * wanted, capacity[b]) for b in taking}, short
+    capped: set[str] = set()
+    while True:
+        room = wanted - sum(capacity[b] for b in capped)
+        free = sum(requested[b] for b in taking if b not in capped)
+        targets = (
+            {b: capacity[b] if b in capped else requested[b] / free * room for b in taking}
+            if free
+            else {b: capacity[b] for b in taking}
+        )
+        over = {b for b in taking if b not in capped and targets[b] > capacity[b]}
+        if not over:
+            return targets, short
+        capped |= over
 
 
 def _cell_rate(rate: float, tokens: int, histogram: np.ndarray) -> CellRate:
@@ -266,11 +314,13 @@ def _cell_rate(rate: float, tokens: int, histogram: np.ndarray) -> CellRate:
     return CellRate(rate, whole, threshold, round(whole * tokens + extra))
 
 
-def _bucket_note(bucket: str, cfg: MixtureConfig, requested: float, epochs: float, bound: bool) -> str:
+def _bucket_note(bucket: str, cfg: MixtureConfig, epochs: float, short: bool) -> str:
     if cfg.weights.get(bucket, 0) <= 0:
         return "weight 0: left out"
-    if bound:
-        return f"repeated up to max_repeat {cfg.max_repeat[bucket]:g}: the scarcest bucket for its weight"
+    if short and cfg.keep_weights:
+        return f"sets the total: repeated max_repeat {cfg.max_repeat[bucket]:g} times"
+    if short:
+        return f"short of its weight: repeated max_repeat {cfg.max_repeat[bucket]:g} times"
     if epochs < 1 - 1e-9:
         return "down-sampled to its weight"
     if epochs > 1 + 1e-9:
@@ -284,8 +334,9 @@ def apply(doc: Document, plan: MixturePlan, cfg: MixtureConfig) -> list[Document
     return [doc] + [replace(doc, id=copy_id(doc.id, k), copy_of=doc.id) for k in range(2, n + 1)] if n else []
 
 
-def achieved(plan: MixturePlan, output_tokens: Mapping[str, int], output_rows: Mapping[str, int],
-             applied: bool) -> dict:
+def achieved(
+    plan: MixturePlan, output_tokens: Mapping[str, int], output_rows: Mapping[str, int], applied: bool
+) -> dict:
     """The manifest's mixture section: requested, planned and achieved weights per bucket, and why they
     differ. `output_tokens` / `output_rows` count what was written per bucket (copies included)."""
     summary = plan.summary()

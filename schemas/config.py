@@ -336,7 +336,7 @@ class MixtureConfig(Section):
     """Mixture-weighted shards: token weights per bucket (domain), reached by down-sampling documents
     (a hash of the id decides, deterministically) and repeating them up to `max_repeat` times. Without
     `total_tokens` the bucket that is most plentiful for its weight is used once and the others are
-    repeated to match it; when a bucket cannot repeat enough, the total shrinks so weights still hold."""
+    sampled or repeated to match it (`pipeline.mixture.bucket_targets`)."""
 
     enabled: bool = True  # false: every kept document once, weights only reported
     # Llama 3 (Dubey et al. 2024, section 3.1.2): "roughly 50% of tokens corresponding to general knowledge,
@@ -348,6 +348,9 @@ class MixtureConfig(Section):
     max_repeat: dict[Bucket, Annotated[float, Field(ge=1, le=1000, strict=False)]] = {
         "general": 4.0, "math": 4.0, "code": 4.0, "multilingual": 4.0,
     }
+    # a bucket too small for its weight even at max_repeat: false, it falls short (reported) and the others
+    # keep their share (under a budget they share what it leaves); true, the total shrinks so weights hold
+    keep_weights: bool = False
     seed: int = Field(0, ge=0)  # another seed draws another sample of the down-sampled buckets
     topics: TopicMixConfig = TopicMixConfig()
 
@@ -404,6 +407,12 @@ def merge_sources(path: str | None = None, overrides: list[str] | tuple[str, ...
         if not isinstance(user, dict):
             raise ConfigError(f"config error: {path} must hold a mapping at its top level")
         data = _deep_merge(data, user)
+    return apply_overrides(data, overrides)
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """`data` with each `a.b.c=value` override set (values parsed as YAML); `data` is not changed."""
+    data = copy.deepcopy(data)
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key:

@@ -94,9 +94,9 @@ def write_run(output: str, cfg: Config, kept, rejected, errors, facts: RunFacts)
     counts = (
         (
             facts.input_count,
-            rows | "Originals" >> beam.Filter(lambda d: d.copy_of is None) | "KeptCounts" >> beam.FlatMap(
-                decided_counts
-            ),
+            rows
+            | "Originals" >> beam.Filter(lambda d: d.copy_of is None)
+            | "KeptCounts" >> beam.FlatMap(decided_counts),
             rejected | "RejectedCounts" >> beam.FlatMap(decided_counts),
             rows | "RowCounts" >> beam.FlatMap(row_counts),
             would | "WouldCounts" >> beam.FlatMap(_would_counts),

@@ -99,17 +99,22 @@ class _Graph:
         return parts[0], parts[1]
 
     def corpus_value(self, kept, stage: Stage, sample_docs: int):
-        """The stage's corpus value over a hash sample of about `sample_docs` documents: deterministic,
-        the same whatever the order documents arrive in, and never more than one accumulator a bundle."""
-        name = stage.name
-        kept, _ = self.unflagged(kept, f"{name}Corpus")
-        count = kept | f"{name}Count" >> beam.combiners.Count.Globally()
-        rate = count | f"{name}Rate" >> beam.Map(lambda n: min(1.0, sample_docs / n) if n else 1.0)
-        return beam.pvalue.AsSingleton(
-            kept
-            | f"{name}Sample" >> beam.Filter(_in_sample, rate=beam.pvalue.AsSingleton(rate))
-            | f"{name}Value" >> beam.CombineGlobally(_CorpusValue(stage))
-        )
+        kept, _ = self.unflagged(kept, f"{stage.name}Corpus")
+        return beam.pvalue.AsSingleton(corpus_value(kept, stage, sample_docs))
+
+
+def corpus_value(docs, stage: Stage, sample_docs: int):
+    """The stage's corpus value (a singleton PCollection) over a hash sample of about `sample_docs`
+    documents: deterministic, the same whatever the order documents arrive in, and never more than one
+    accumulator a bundle. Also what `curate reference` builds from a chosen corpus."""
+    name = stage.name
+    count = docs | f"{name}Count" >> beam.combiners.Count.Globally()
+    rate = count | f"{name}Rate" >> beam.Map(lambda n: min(1.0, sample_docs / n) if n else 1.0)
+    return (
+        docs
+        | f"{name}Sample" >> beam.Filter(_in_sample, rate=beam.pvalue.AsSingleton(rate))
+        | f"{name}Value" >> beam.CombineGlobally(_CorpusValue(stage))
+    )
 
 
 def build_pipeline(

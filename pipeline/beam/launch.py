@@ -11,8 +11,10 @@ import json
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
+from pipeline.beam.progress import Monitor
 from schemas.config import Config
 from schemas.manifest import MANIFEST_NAME
 
@@ -69,11 +71,13 @@ def _unknown_beam_flags(flags: list[str]) -> list[str]:
     return [flag for flag in unknown if flag.startswith("-")]
 
 
-def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> None:
-    """Raises UsageError naming the glob when one matches nothing or its filesystem fails or hangs."""
+def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> int:
+    """The input bytes (each file once); raises UsageError naming the glob when one matches nothing or its
+    filesystem fails or hangs."""
     from apache_beam.io.filesystems import FileSystems
 
     outcome: dict[str, object] = {}
+    sizes: dict[str, int] = {}
 
     def match() -> None:
         for pattern in patterns:
@@ -85,6 +89,7 @@ def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> None:
             if not found:
                 outcome[pattern] = None
                 return
+            sizes.update((meta.path, meta.size_in_bytes) for meta in found)
 
     worker = threading.Thread(target=match, daemon=True)
     worker.start()
@@ -97,6 +102,7 @@ def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> None:
         raise UsageError(
             f"cannot list {pattern}: {type(problem).__name__}: {' '.join(str(problem).split())[:300]}"
         )
+    return sum(sizes.values())
 
 
 def run(request: RunRequest) -> int:
@@ -112,8 +118,9 @@ def run(request: RunRequest) -> int:
         _check_gcs_locations(options)
         # Beam's translation-only mode: the Dataflow job is built offline and never submitted
         options = PipelineOptions([*request.beam_flags, "--dry_run=True"])
+    total_bytes = 0
     if not request.dry_run:
-        list_inputs(request.inputs)
+        total_bytes = list_inputs(request.inputs)
         try:
             prepare_output(request.output, request.overwrite, request.resume)
         except OutputError as exc:
@@ -129,7 +136,10 @@ def run(request: RunRequest) -> int:
     if request.dry_run:
         return _dry_run(pipeline, runner)
     started = time.monotonic()
-    result = pipeline.run()
+    local = runner in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+    with Monitor(total_bytes=total_bytes) if local and request.wait else nullcontext():
+        result = pipeline.run()
+        state = result.wait_until_finish() if request.wait else None
     if not request.wait:
         job = getattr(result, "job_id", lambda: None)()
         print(f"submitted to {runner}" + (f": job {job}" if job else ""))
@@ -137,7 +147,6 @@ def run(request: RunRequest) -> int:
         if url:
             print(url)
         return EXIT_OK
-    state = result.wait_until_finish()
     if str(state).split(".")[-1] not in ("DONE", "None"):
         print(f"error: the {runner} job ended in state {state}", file=sys.stderr)
         return EXIT_ERRORS

@@ -59,13 +59,15 @@ def detect_format(path: str, configured: str = "auto") -> str:
 class ReadTask:
     """A unit of reading: a whole file, a byte range of a JSONL file, or one Parquet row group.
 
-    `name` is the file's path relative to the inputs' common directory: what document ids hash."""
+    `name` is the file's path relative to the inputs' common directory: what document ids hash; `size`
+    the input bytes the task covers (for progress)."""
 
     path: str
     fmt: str
     start: int = 0
     end: int = -1
     name: str = ""
+    size: int = 0
 
     @property
     def id_name(self) -> str:
@@ -97,7 +99,7 @@ def plan_tasks(path: str, size: int, cfg: InputConfig, name: str = "") -> list[R
     fmt = detect_format(path, cfg.format)
     if fmt == "jsonl" and _compression(path) == CompressionTypes.UNCOMPRESSED and size > cfg.split_bytes:
         return [
-            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size), name)
+            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size), name, min(s + cfg.split_bytes, size) - s)
             for s in range(0, size, cfg.split_bytes)
         ]
     if fmt == "parquet":
@@ -105,8 +107,8 @@ def plan_tasks(path: str, size: int, cfg: InputConfig, name: str = "") -> list[R
 
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
             groups = pq.ParquetFile(fh).num_row_groups
-        return [ReadTask(path, fmt, g, g + 1, name) for g in range(groups)]
-    return [ReadTask(path, fmt, name=name)]
+        return [ReadTask(path, fmt, g, g + 1, name, size // max(groups, 1)) for g in range(groups)]
+    return [ReadTask(path, fmt, name=name, size=size)]
 
 
 def read_task(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
