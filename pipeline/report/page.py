@@ -25,7 +25,7 @@ CSS = """
 body{font-family:system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#222;background:#fff}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}
 table{border-collapse:collapse;font-size:12px;margin:8px 0}td,th{padding:3px 8px;border-bottom:1px solid #eee;
-text-align:right}td:first-child,th:first-child,td.text{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:12px}
+text-align:right}td:first-child,th:first-child,td.text,th.text{text-align:left}.grid{display:flex;flex-wrap:wrap;gap:12px}
 .doc{border:1px solid #ddd;border-radius:4px;padding:8px;margin:8px 0;font-size:12px}
 .doc pre{white-space:pre-wrap;background:#fafafa;padding:6px;max-height:220px;overflow:auto}
 mark{background:#ffd27a}.muted{color:#777}
@@ -42,7 +42,10 @@ def _rows_for_histograms(run: StoredRun) -> list[str]:
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    text = [bool(rows) and not _numeric(cell) for cell in (rows[0] if rows else headers)]
+    head = "".join(
+        f"<th{' class=text' if t else ''}>{escape(h)}</th>" for h, t in zip(headers, text, strict=True)
+    )
     body = "".join(
         "<tr>"
         + "".join(f"<td{'' if _numeric(c) else ' class=text'}>{escape(str(c))}</td>" for c in row)
@@ -133,12 +136,13 @@ def histograms(run: StoredRun, book: RuleBook) -> list[str]:
     rejected = np.zeros(len(cols), dtype=bool)  # by a rule: the mixture's sampled-out documents are not
     by_rule = [i for i, name in enumerate(cols.reason_names) if name != REASON]
     rejected[cols.reason_rows[np.isin(cols.reason_codes, by_rule)]] = True
+    original = np.array([c is None for c in cols.copy_of], dtype=bool)  # a repeated document counts once
     charts = []
     for reason in sorted(rules):
         values = cols.signals.get(keys[reason])
         if values is None:
             continue
-        present = ~np.isnan(values)
+        present = ~np.isnan(values) & original
         title = (
             reason if len(rules[reason]) == 1 else f"{reason} ({len(rules[reason])} bounds by domain/lang)"
         )

@@ -28,7 +28,7 @@ def funnel(rows: list[dict], key_in: str, key_rejected: str, title: str) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" {FONT}>',
         f'<text x="0" y="12" font-weight="bold">{escape(title)}</text>',
     ]
-    scale = (width - label_w - 70) / top
+    scale = (width - label_w - 110) / top  # room for "281k (-156k)" after the longest bar
     for i, row in enumerate(rows):
         y = 22 + i * (bar_h + gap)
         passed = max(row[key_in] - row[key_rejected], 0)
