@@ -164,8 +164,7 @@ def timed(repeat: int, target: str) -> None:
             f"run {attempt + 1}: {len(cols):,} documents, tune {total:.2f} s CPU "
             f"(read columns {read:.2f}, decide old+new {decide:.2f}, mixture {mix:.2f}), load {load:.2f}"
         )
-    print(text.splitlines()[0])
-    print("\n".join(line for line in text.splitlines() if "kept:" in line or "->" in line[:60])[:2000])
+    print(text)
 
 
 def main() -> None:

@@ -310,24 +310,30 @@ def render(result: TuneResult) -> str:
     lines = [f"{result.run.output}: {len(cols):,} documents re-decided from stored signals (annotate run)"]
     for rule, old, new in result.changed:
         lines.append(f"  {rule}: {' '.join(map(_bounds_text, old))} -> {' '.join(map(_bounds_text, new))}")
-    lines.append(
-        f"  {'rule':<38} {'first: docs':>17} {'tokens':>21} {'all: docs':>17} {'lost':>7} {'regained':>9}"
-    )
-    rules = sorted(set(before.reasons) | set(after.reasons))
-    for rule in rules:
+    table = [["rule", "first: documents", "first: tokens", "all: documents", "lost", "regained"]]
+    for rule in sorted(set(before.reasons) | set(after.reasons)):
         b = before.first == (before.reasons.index(rule) if rule in before.reasons else -2)
         a = after.first == (after.reasons.index(rule) if rule in after.reasons else -2)
-        fb, fa = before.fails.get(rule), after.fails.get(rule)
-        all_b = int(fb.sum()) if fb is not None else 0
-        all_a = int(fa.sum()) if fa is not None else 0
         if not (b.any() or a.any()):
             continue
-        lost = int((a & before.kept).sum())
-        regained = int((b & after.kept).sum())
-        lines.append(
-            f"  {rule:<38} {int(b.sum()):>7,} -> {int(a.sum()):<7,} {int(tokens[b].sum()):>9,} -> "
-            f"{int(tokens[a].sum()):<9,} {all_b:>7,} -> {all_a:<7,} {lost:>7,} {regained:>9,}"
+        all_b, all_a = (int(d.fails[rule].sum()) if rule in d.fails else 0 for d in (before, after))
+        table.append(
+            [
+                rule,
+                f"{int(b.sum()):,} -> {int(a.sum()):,}",
+                f"{int(tokens[b].sum()):,} -> {int(tokens[a].sum()):,}",
+                f"{all_b:,} -> {all_a:,}",
+                f"{int((a & before.kept).sum()):,}",
+                f"{int((b & after.kept).sum()):,}",
+            ]
         )
+    widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+    lines += [
+        "  "
+        + row[0].ljust(widths[0])
+        + "".join(f"  {c:>{w}}" for c, w in zip(row[1:], widths[1:], strict=True))
+        for row in table
+    ]
     kb, ka = before.kept, after.kept
     lines.append(
         f"  kept: {int(kb.sum()):,} -> {int(ka.sum()):,} documents, {int(tokens[kb].sum()):,} -> "

@@ -96,13 +96,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def _config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="YAML merged over configs/default.yaml")
+    add_set_option(parser, "override one config key, e.g. --set output.shard_max_rows=5000 (repeatable)")
+
+
+def add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """`--set KEY=VALUE` (repeatable) into `args.overrides`: every command that takes config keys has it."""
     parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        dest="overrides",
-        help="override one config key, e.g. --set output.shard_max_rows=5000 (repeatable)",
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides", help=help_text
     )
 
 

@@ -15,6 +15,7 @@ import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from filters.kl_divergence import KLDivergence, UnigramReference
+from pipeline.beam.cli import add_set_option
 from pipeline.beam.graph import corpus_value
 from pipeline.beam.ingest import IngestFn
 from pipeline.beam.launch import UsageError, list_inputs
@@ -30,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="FILE", help="where to write the reference (JSON)")
     parser.add_argument("--sample", type=int, metavar="N", help="documents to read (filters.kl.sample_docs)")
     parser.add_argument("--config", metavar="FILE", help="the run's config: its tokenizer and KL settings")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides")
+    add_set_option(parser, "override a config key, e.g. filters.kl.sample_docs=20000 (repeatable)")
 
 
 def run(args, beam_flags: list[str]) -> int:

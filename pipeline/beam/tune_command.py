@@ -10,6 +10,7 @@ import argparse
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from pipeline.beam.cli import add_set_option
 from pipeline.beam.finish import RunFacts, write_run
 from pipeline.beam.outputs import OutputError, prepare_output
 from pipeline.beam.progress import Monitor, Progress
@@ -24,14 +25,7 @@ REJECTED = "rejected"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("output", metavar="OUT", help="the output directory of an annotate-mode run")
-    parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        dest="overrides",
-        help="a rule, override or mixture key, e.g. filters.c4.rules.sentence_count={min: 3}",
-    )
+    add_set_option(parser, "a rule, override or mixture key, e.g. filters.c4.rules.sentence_count={min: 3}")
     parser.add_argument("--write", metavar="DIR", help="write the re-decided, mixed documents to DIR")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier output in DIR")
 

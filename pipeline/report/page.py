@@ -167,30 +167,17 @@ def build(run: StoredRun, samples: int = 3) -> str:
         f"<p>{escape(m['created_at'])} · mode {escape(run.mode)} · config "
         f"{escape(m['config_sha256'][:12])}</p>",
     ]
-    parts.append(
-        _table(
-            [
-                "input",
-                "kept",
-                "flagged" if annotate else "rejected",
-                "errors",
-                "rows",
-                "repeats",
-                "kept tokens",
-            ],
-            [
-                [
-                    _fmt(counts["input"]),
-                    _fmt(counts["kept"]),
-                    _fmt(counts["flagged"] if annotate else counts["rejected"]),
-                    _fmt(counts["errors"]),
-                    _fmt(counts["rows"]),
-                    _fmt(counts["copies"]),
-                    _fmt(counts["kept_tokens"]),
-                ]
-            ],
-        )
-    )
+    dropped = "flagged" if annotate else "rejected"
+    totals = {  # header -> manifest count
+        "input": "input",
+        "kept": "kept",
+        dropped: dropped,
+        "errors": "errors",
+        "rows": "rows",
+        "repeats": "copies",
+        "kept tokens": "kept_tokens",
+    }
+    parts.append(_table(list(totals), [[_fmt(counts[key]) for key in totals.values()]]))
     legend = (
         "<p class='legend'><span style='background:#3b6fb6'></span>passed on"
         "<span style='background:#e08a2c'></span>" + ("would reject" if annotate else "rejected") + "</p>"
@@ -245,33 +232,11 @@ def build(run: StoredRun, samples: int = 3) -> str:
         + "</p>"
     )
     parts.append(svg.mixture(mix["buckets"]))
+    columns = ("requested", "planned", "achieved", "epochs", "documents", "tokens", "output_tokens")
     parts.append(
         _table(
-            [
-                "bucket",
-                "requested",
-                "planned",
-                "achieved",
-                "epochs",
-                "documents",
-                "tokens",
-                "output tokens",
-                "why",
-            ],
-            [
-                [
-                    n,
-                    _fmt(b["requested"]),
-                    _fmt(b["planned"]),
-                    _fmt(b["achieved"]),
-                    _fmt(b["epochs"]),
-                    _fmt(b["documents"]),
-                    _fmt(b["tokens"]),
-                    _fmt(b["output_tokens"]),
-                    b["note"],
-                ]
-                for n, b in mix["buckets"].items()
-            ],
+            ["bucket", *(c.replace("_", " ") for c in columns), "why"],
+            [[n, *(_fmt(b[c]) for c in columns), b["note"]] for n, b in mix["buckets"].items()],
         )
     )
     parts += [f"<p class='muted'>{escape(note)}</p>" for note in mix["notes"]]
