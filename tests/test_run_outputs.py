@@ -297,3 +297,13 @@ def test_the_report_renders_offline_in_chromium(filtered, tmp_path):
     blue = sum(n for n, (r, g, b) in colors if b > 150 and r < 100)  # the funnel's and histograms' bars
     assert blue > 2000
     shutil.rmtree(tmp_path / "profile", ignore_errors=True)
+
+
+def test_the_classifier_loop_reads_a_repeated_document_once(filtered):
+    """`curate annotate` / `train-quality` read the shards: the mixture's repeats are not new documents."""
+    from classifiers.corpus import read_documents
+
+    counts = _manifest(filtered)["counts"]
+    assert counts["copies"] > 0  # the generated corpus's small buckets are repeated
+    docs = list(read_documents([f"{filtered}/shards/*/*.parquet"]))
+    assert len(docs) == counts["kept"] == len({d.id for d in docs})
