@@ -35,17 +35,18 @@ def _listed(output: str, kind: str, hidden: bool = False) -> list[str]:
     return sorted(paths)
 
 
-def prepare_output(output: str, overwrite: bool, resume: bool = False) -> None:
+def prepare_output(output: str, overwrite: bool, resume: bool = False, resumable: bool = True) -> None:
     """Refuses to mix two runs in one directory. `overwrite` deletes the earlier run's outputs and staged
-    extraction; `resume` deletes its outputs but keeps what it staged, for the new run to reuse."""
+    extraction; `resume` deletes its outputs but keeps what it staged, for the new run to reuse (a command
+    that extracts nothing is not `resumable`)."""
     earlier = [_join(output, MANIFEST_NAME)] if FileSystems.exists(_join(output, MANIFEST_NAME)) else []
     for kind in OUTPUT_KINDS:  # hidden files too: temp and pending files of a run that died
         earlier += [_join(output, rel) for rel in _listed(output, kind, hidden=True)]
     staged = [] if resume else [_join(output, rel) for rel in _listed(output, STAGING, hidden=True)]
     if (earlier or staged) and not (overwrite or resume):
         raise OutputError(
-            f"{output} holds the outputs of an earlier run; pass --overwrite to replace them "
-            "or --resume to reuse what it extracted"
+            f"{output} holds the outputs of an earlier run; pass --overwrite to replace them"
+            + (" or --resume to reuse what it extracted" if resumable else "")
         )
     if earlier or staged:
         FileSystems.delete(earlier + staged)

@@ -12,6 +12,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from pipeline.beam.cli import add_set_option
 from pipeline.beam.finish import RunFacts, write_run
+from pipeline.beam.launch import UsageError
 from pipeline.beam.outputs import OutputError, prepare_output
 from pipeline.beam.progress import Monitor, Progress
 from pipeline.rules import RuleBook
@@ -32,12 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args, beam_args: list[str]) -> int:
     result, cfg = tune(args.output, args.overrides)
+    if args.write:  # checked before anything is printed: a refused DIR is one line
+        try:
+            prepare_output(args.write, args.overwrite, resumable=False)
+        except OutputError as exc:
+            raise UsageError(str(exc)) from None
     print(render(result))
     if args.write:
-        try:
-            prepare_output(args.write, args.overwrite)
-        except OutputError as exc:
-            raise ValueError(str(exc)) from None
         counts = write_tuned(result.run, cfg, args.write, beam_args)
         print(
             f"wrote {args.write}: {counts['kept']:,} documents kept, {counts['rows']:,} rows in the shards, "
