@@ -237,8 +237,7 @@ def test_audit_samples_a_reason_with_the_offending_part_marked(annotated, capsys
     assert small == [f.doc.id for f in audit.sample(reason, 3, seed=1)][:2]
     # a duplicate names its keeper and how similar it was
     dup = audit.sample("dedup_exact.duplicate", 1)
-    if dup:
-        assert dup[0].keeper is not None and dup[0].keeper.id == dup[0].doc.dup_cluster
+    assert dup and dup[0].keeper is not None and dup[0].keeper.id == dup[0].doc.dup_cluster
     # PII placeholders are marked where the PII rule knows them
     pii = [d for d in _docs(annotated, "shards") if d.pii]
     from pipeline.audit import offending
