@@ -26,7 +26,7 @@ REJECTED = "rejected"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("output", metavar="OUT", help="the output directory of an annotate-mode run")
-    add_set_option(parser, "a rule, override or mixture key, e.g. filters.c4.rules.sentence_count={min: 3}")
+    add_set_option(parser, "a rule, override or mixture key, e.g. 'filters.c4.rules.sentence_count={min: 3}'")
     parser.add_argument("--write", metavar="DIR", help="write the re-decided, mixed documents to DIR")
     parser.add_argument("--overwrite", action="store_true", help="replace an earlier output in DIR")
 
