@@ -78,11 +78,14 @@ def _parquet(path: str, text_field: str) -> Iterator[TextDoc]:
     import pyarrow.parquet as pq
 
     table = pq.ParquetFile(path)
-    wanted = [c for c in ("id", text_field, "url", "domain", "source") if c in table.schema_arrow.names]
+    names = table.schema_arrow.names
+    wanted = [c for c in ("id", text_field, "url", "domain", "source", "copy_of") if c in names]
     if text_field not in wanted:
         raise ValueError(f"{path}: no column {text_field!r}")
     for batch in table.iter_batches(columns=wanted):
         for row in batch.to_pylist():
+            if row.get("copy_of") is not None:  # a mixture's repeat of a document read once already
+                continue
             doc_id = row.get("id") or stable_id(path, str(row.get("source")))
             yield TextDoc(str(doc_id), row[text_field] or "", row.get("source") or path, row.get("url"),
                           row.get("domain"))

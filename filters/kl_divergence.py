@@ -174,7 +174,7 @@ class KLDivergence(SignalFilter):
             domain={"code": {"percentile": None}, "math": {"percentile": None},
                     "multilingual": {"percentile": None}},
         )
-        reference: str | None = None  # a saved reference file; null: built in the run from a sample
+        reference: str | None = None  # a file from `curate reference`; null: built in the run from a sample
         sample_docs: int = Field(10_000, ge=100, le=10_000_000)  # documents the in-run reference reads
         min_tokens: int = Field(50, ge=1, le=100_000)  # no score for shorter documents
         smoothing: float = Field(1.0, gt=0, le=1000)  # additive (Lidstone) smoothing of the reference

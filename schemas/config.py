@@ -302,12 +302,64 @@ class PiiConfig(StageSettings):
 class OutputConfig(Section):
     shard_max_rows: int = Field(100_000, ge=1)
     shard_target_bytes: int = Field(256 * 2**20, ge=2**10)  # ~256 MiB of text per shard before compression
+    shard_target_tokens: int | None = Field(None, ge=1)  # also bound a shard's tokens (null: rows and bytes)
     row_group_rows: int = Field(10_000, ge=1)
     compression: Literal["zstd", "snappy", "gzip", "none"] = "zstd"
     staging: bool = True  # keep each read task's extracted documents under OUT/staging/ for --resume
     # ours: a run where more than 1 record in 5 cannot be read or processed ends with exit status 3 (a wrong
     # format, field name or model path is the usual cause); a run where every record failed always does
     max_error_share: float = Field(0.2, ge=0, le=1)
+
+
+Bucket = Literal["general", "math", "code", "multilingual"]  # the document domains (schemas.document.DOMAINS)
+Weight = Annotated[float, Field(ge=0, strict=False)]  # YAML integers are fine as floats
+
+
+class TopicMixConfig(Section):
+    """Topic-aware mixing from the transformer tier's `topic.<model>.<label>` signals: Llama 3 (Dubey et al.
+    2024, section 3.1.2) classified web pages by knowledge topic to downsample over-represented ones (arts
+    and entertainment). A document's topic is its most likely label; documents without one are "unknown"."""
+
+    signal: str | None = None  # "topic.<model>" of a configured transformer classifier; null: no topics
+    buckets: list[Bucket] = ["general"]  # the buckets whose topics are capped and weighted
+    caps: dict[str, Annotated[float, Field(gt=0, le=1, strict=False)]] = {}  # topic -> max share of bucket
+    weights: dict[str, Annotated[float, Field(gt=0, strict=False)]] = {}  # topic -> weight (1: as found)
+
+    @model_validator(mode="after")
+    def _needs_signal(self) -> TopicMixConfig:
+        if (self.caps or self.weights) and not self.signal:
+            raise ValueError("caps and weights need signal: topic.<model> (a transformer classifier)")
+        return self
+
+
+class MixtureConfig(Section):
+    """Mixture-weighted shards: token weights per bucket (domain), reached by down-sampling documents
+    (a hash of the id decides, deterministically) and repeating them up to `max_repeat` times. Without
+    `total_tokens` the bucket that is most plentiful for its weight is used once and the others are
+    sampled or repeated to match it (`pipeline.mixture.bucket_targets`)."""
+
+    enabled: bool = True  # false: every kept document once, weights only reported
+    # Llama 3 (Dubey et al. 2024, section 3.1.2): "roughly 50% of tokens corresponding to general knowledge,
+    # 25% of mathematical and reasoning tokens, 17% code tokens, and 8% multilingual tokens"
+    weights: dict[Bucket, Weight] = {"general": 0.50, "math": 0.25, "code": 0.17, "multilingual": 0.08}
+    total_tokens: int | None = Field(None, ge=1)  # a budget: the mixture holds at most this many tokens
+    # Muennighoff et al. 2023 ("Scaling Data-Constrained Language Models"): up to 4 epochs of repeated
+    # data are almost as good as unique data
+    max_repeat: dict[Bucket, Annotated[float, Field(ge=1, le=1000, strict=False)]] = {
+        "general": 4.0, "math": 4.0, "code": 4.0, "multilingual": 4.0,
+    }
+    # a bucket too small for its weight even at max_repeat: false, it falls short (reported) and the others
+    # keep their share (under a budget they share what it leaves); true, the total shrinks so weights hold
+    keep_weights: bool = False
+    seed: int = Field(0, ge=0)  # another seed draws another sample of the down-sampled buckets
+    topics: TopicMixConfig = TopicMixConfig()
+
+    @field_validator("weights")
+    @classmethod
+    def _some_weight(cls, value: dict[str, float]) -> dict[str, float]:
+        if not any(w > 0 for w in value.values()):
+            raise ValueError("at least one bucket needs a weight above 0")
+        return value
 
 
 class Config(Section):
@@ -322,6 +374,7 @@ class Config(Section):
     classifiers: dict[str, SerializeAsAny[StageSettings]] = Field(default_factory=dict, validate_default=True)
     filters: dict[str, SerializeAsAny[StageSettings]] = Field(default_factory=dict, validate_default=True)
     pii: PiiConfig = PiiConfig()
+    mixture: MixtureConfig = MixtureConfig()
     output: OutputConfig = OutputConfig()
 
     @field_validator("classifiers", "filters", mode="before")
@@ -354,6 +407,12 @@ def merge_sources(path: str | None = None, overrides: list[str] | tuple[str, ...
         if not isinstance(user, dict):
             raise ConfigError(f"config error: {path} must hold a mapping at its top level")
         data = _deep_merge(data, user)
+    return apply_overrides(data, overrides)
+
+
+def apply_overrides(data: dict[str, Any], overrides: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """`data` with each `a.b.c=value` override set (values parsed as YAML); `data` is not changed."""
+    data = copy.deepcopy(data)
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key:

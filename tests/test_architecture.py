@@ -15,6 +15,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from pipeline.registry import default_config, load_config
+from schemas.document import entries
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("schemas", "filters", "classifiers", "pipeline")
@@ -217,10 +218,10 @@ def test_a_filter_from_its_own_module_plugs_into_the_pipeline(tmp_path):
     rejected = pq.read_table(out / "rejected" / "shouting").to_pylist()
     assert [row["source_id"] for row in rejected] == ["loud"]
     assert rejected[0]["rejected_by"] == ["shouting.caps_ratio"]
-    assert 0.4 < dict(rejected[0]["signals"])["shouting.caps_ratio"] < 0.6  # every other sentence
+    assert 0.4 < entries(rejected[0]["signals"])["shouting.caps_ratio"] < 0.6  # every other sentence
     kept = pq.read_table(out / "shards").to_pylist()
     assert [row["source_id"] for row in kept] == ["calm"]
-    assert 0 < dict(kept[0]["signals"])["shouting.caps_ratio"] < 0.3
+    assert 0 < entries(kept[0]["signals"])["shouting.caps_ratio"] < 0.3
     manifest = json.loads((out / "manifest.json").read_text())
     assert "shouting" in [stage["stage"] for stage in manifest["funnel"]]
     assert manifest["config"]["filters"]["shouting"]["rules"]["caps_ratio"] == {"min": None, "max": 0.3}

@@ -60,11 +60,15 @@ def test_outputs_are_conserved_and_verify_passes(corpus, one_worker, capsys):
     assert verify_output(one_worker) == []
     assert main(["verify", one_worker]) == 0
     manifest = json.load(open(os.path.join(one_worker, "manifest.json")))
-    kept, rejected, errors = _docs(one_worker, "shards"), _docs(one_worker, "rejected"), _errors(one_worker)
+    rows, rejected, errors = _docs(one_worker, "shards"), _docs(one_worker, "rejected"), _errors(one_worker)
+    kept = [d for d in rows.values() if d.copy_of is None]  # the mixture's repeats are extra rows
     assert manifest["counts"]["input"] == len(truth.records)
     assert len(kept) + len(rejected) + len(errors) == len(truth.records)
     assert manifest["counts"]["kept"] == len(kept) > len(truth.records) // 2
-    assert sum(d["tokens"] for d in manifest["domains"].values()) == sum(d.tokens for d in kept.values())
+    assert manifest["counts"]["rows"] == len(rows) == len(kept) + manifest["counts"]["copies"]
+    # domains: what the shards hold per domain, repeats included
+    assert sum(d["tokens"] for d in manifest["domains"].values()) == sum(d.tokens for d in rows.values())
+    assert sum(d["rows"] for d in manifest["domains"].values()) == len(rows)
 
 
 def test_a_tampered_output_fails_verify(corpus, one_worker, tmp_path, capsys):
@@ -104,14 +108,15 @@ def test_rejected_documents_carry_reasons_and_signals(corpus, one_worker):
             # a removed duplicate names its keeper and how similar it was
             assert doc.dup_cluster and doc.dup_cluster != doc.id
             assert f"{stage}.similarity" in doc.signals
-        elif stage != "extract":
+        elif stage not in ("extract", "mixture"):  # the mixture's sampled-out documents read no signal
             assert doc.text, doc.id
             # a threshold rule is named after the signal it reads
             assert any(reason in doc.signals for reason in doc.rejected_by), (doc.rejected_by, doc.signals)
     assert len(stages) >= 2
     manifest = json.load(open(os.path.join(one_worker, "manifest.json")))
     for reason, count in manifest["reasons"].items():
-        assert count == sum(reason in d.rejected_by for d in rejected.values())
+        assert count["all"] == sum(reason in d.rejected_by for d in rejected.values())
+        assert count["first"] == sum(d.rejected_by[0] == reason for d in rejected.values())
 
 
 def test_same_output_with_two_multiprocessing_workers(corpus, one_worker, tmp_path):
@@ -132,9 +137,9 @@ def test_rerun_into_same_directory_needs_overwrite(corpus, one_worker, capsys):
 
 def test_ids_are_stable_hashes_of_file_and_offset(corpus, one_worker):
     _, truth = corpus
-    kept = _docs(one_worker, "shards")
+    kept = [d for d in _docs(one_worker, "shards").values() if d.copy_of is None]  # copies: "<id>#k"
     by_url = truth.by_url()
-    for doc in list(kept.values())[:20]:
+    for doc in kept[:20]:
         record = by_url[doc.url]
         assert doc.id == stable_id(record.file, str(record.offset))
         assert doc.source_id == record.record_id  # the WARC-Record-ID, kept as given

@@ -164,3 +164,41 @@ def test_minilm_separates_real_content_from_real_boilerplate(tmp_path):
     spec = train_classifier(str(labels), str(base), str(tmp_path / "minilm"),
                             TrainSettings(max_tokens=64, threads=2, valid_share=0.3))
     assert spec.metrics["valid"] > 60 and spec.metrics["quality"]["auc"] > 0.8
+
+
+def _topic_tokens(out: Path, bucket: str) -> dict[str, int]:
+    """Tokens per top `topic.tf` label of the rows in OUT/shards/<bucket> (repeats included)."""
+    import pyarrow.parquet as pq
+
+    tokens: dict[str, int] = {}
+    for path in sorted((out / "shards" / bucket).glob("*.parquet")):
+        for row in pq.read_table(path).to_pylist():
+            doc = Document.from_row(row)
+            topic = top_label(doc.signals, "topic.tf")
+            tokens[topic] = tokens.get(topic, 0) + doc.tokens
+    return tokens
+
+
+def test_a_topic_cap_on_the_transformers_label_is_honoured_in_the_shards(trained, tmp_path):
+    """A whole run (FnApiRunner) with the trained classifier as the transformer tier and its topic label
+    as a mixture cap: the general shards hold the capped topic at its cap, by tokens."""
+    from tools.sample_corpus import generate
+
+    out, _ = trained
+    corpus = tmp_path / "corpus"
+    generate(str(corpus), pages=160, seed=5)
+
+    capped_out = tmp_path / "capped"
+    assert main(["run", "--input", f"{corpus}/*.warc.gz", "--output", str(capped_out),
+                 "--set", f"classifiers.transformer.models.tf={{path: {out}, batch_size: 8}}",
+                 "--set", "classifiers.transformer.threads=1", "--set", "mixture.topics.signal=topic.tf",
+                 "--set", "mixture.topics.caps={science: 0.5}"]) == 0
+    manifest = json.loads((capped_out / "manifest.json").read_text())
+    topics = manifest["mixture"]["buckets"]["general"]["topics"]
+    found = {topic: row["tokens"] for topic, row in topics.items()}  # the general pages kept, by top label
+    assert found["science"] / sum(found.values()) > 0.65, found  # science dominates, technology is there
+    assert topics["science"]["factor"] < 1 < topics["technology"]["factor"]
+    # the cap holds in the written rows: science down-sampled, technology repeated to fill the room it leaves
+    written = _topic_tokens(capped_out, "general")
+    assert written["science"] / sum(written.values()) == pytest.approx(0.5, abs=0.02), written
+    assert written["technology"] > found["technology"]

@@ -1,8 +1,10 @@
-"""The `curate` command: run, verify, sample, extract, and the classifier commands (classifiers/)."""
+"""The `curate` command: run, verify, tune, audit, report, reference, sample, extract, and the classifier
+commands (classifiers/). Each command's work lives in its own module; this one registers and dispatches."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from pathlib import Path
@@ -12,7 +14,17 @@ from classifiers.commands import add_commands as add_classifier_commands
 from classifiers.commands import run_command as run_classifier_command
 from pipeline.beam.launch import EXIT_MISMATCH, EXIT_USAGE, RunRequest, UsageError, beam_flags, run
 from pipeline.registry import load_config
+from pipeline.stored import StoredRunError
 from schemas.config import ConfigError
+
+# name -> (module with add_arguments(parser) and run(args, beam_flags) -> exit status, help)
+ANALYSIS_COMMANDS = {
+    "tune": ("pipeline.beam.tune_command", "re-decide an annotated run from stored signals; --write shards"),
+    "audit": ("pipeline.audit", "sample rejected documents of one reason, the offending part marked"),
+    "report": ("pipeline.report", "one self-contained HTML file: funnel, histograms, mixture, samples"),
+    "reference": ("pipeline.beam.reference", "build the KL filter's reference distribution from a corpus"),
+}
+BEAM_COMMANDS = ("run", "tune", "reference")  # commands that run a Beam pipeline and take its options
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,13 +55,16 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--format", choices=("plain", "markdown"), default="plain")
 
+    for name, (module, help_text) in ANALYSIS_COMMANDS.items():
+        importlib.import_module(module).add_arguments(sub.add_parser(name, help=help_text))
+
     add_classifier_commands(sub)
 
     argv = list(sys.argv[1:] if argv is None else argv)
     passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
     args, beam_args = parser.parse_known_args(argv)
-    if (beam_args or passthrough) and args.command != "run":
+    if (beam_args or passthrough) and args.command not in BEAM_COMMANDS:
         parser.error(f"unrecognized arguments: {' '.join(beam_args + passthrough)}")
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
     # Beam warns about optional GCP client libraries on every import; they are irrelevant here.
@@ -61,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             return _verify(args.output)
         if args.command == "sample":
             return _sample(args)
+        if args.command in ANALYSIS_COMMANDS:
+            module = importlib.import_module(ANALYSIS_COMMANDS[args.command][0])
+            flags = beam_flags(beam_args, passthrough, 0) if args.command in BEAM_COMMANDS else []
+            return module.run(args, flags)
         if args.command in CLASSIFIER_COMMANDS:
             return run_classifier_command(args)
         from pipeline.extract import extract_files
@@ -70,20 +89,20 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    except UsageError as exc:
+    except (UsageError, StoredRunError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
 
 
 def _config_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="FILE", help="YAML merged over configs/default.yaml")
+    add_set_option(parser, "override one config key, e.g. --set output.shard_max_rows=5000 (repeatable)")
+
+
+def add_set_option(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """`--set KEY=VALUE` (repeatable) into `args.overrides`: every command that takes config keys has it."""
     parser.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        dest="overrides",
-        help="override one config key, e.g. --set output.shard_max_rows=5000 (repeatable)",
+        "--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides", help=help_text
     )
 
 

@@ -1,10 +1,15 @@
-"""The Beam graph: read -> stages in the order of docs/design.md -> shards, rejected, errors, manifest.
+"""The Beam graph: read -> stages in the order of docs/design.md -> mixture -> shards, rejected, errors,
+manifest.
 
 Per-document stages are plain Python (`pipeline.stage.Stage`) run by `pipeline.beam.runner.run_stage`
 and fused: no shuffle between them. Global steps are Beam aggregations over slim records: the two dedup
-transforms (each one shuffle of full documents, to meet their verdicts) and corpus values such as the KL
-reference (a combine over a hash sample). Every rejected document is redacted like the kept ones before
-it is written, and every broken record is collected for errors/.
+transforms (each one shuffle of full documents, to meet their verdicts), corpus values such as the KL
+reference (a combine over a hash sample) and the mixture (`pipeline.beam.finish`). Every rejected document
+is redacted like the kept ones before it is written, and every broken record is collected for errors/.
+
+In annotate mode the global steps see only the documents no rule has flagged yet, as they would in filter
+mode: flagged documents go around them. So an annotated run's verdicts are a filter run's, and
+`curate tune` re-deciding its stored signals keeps what a filter run with the same thresholds keeps.
 """
 
 from __future__ import annotations
@@ -15,10 +20,9 @@ from classifiers.domain import DomainRouter
 from classifiers.langid import LangId
 from classifiers.scorers import scoring_stages
 from pipeline.beam.dedup import DocumentDedup, MinHashDedup, url_members
+from pipeline.beam.finish import RunFacts, write_run
 from pipeline.beam.ingest import IngestFn, staging_dir
-from pipeline.beam.manifest import WriteManifest
 from pipeline.beam.runner import COST, ERRORS, REJECTED, run_stage
-from pipeline.beam.sinks import WriteShards, writable
 from pipeline.beam.sources import PlanReads
 from pipeline.pii.stage import PiiStage
 from pipeline.registry import build_filters
@@ -28,10 +32,6 @@ from pipeline.tokens import TokenStage
 from schemas.config import Config
 from schemas.document import Document
 from schemas.hashing import stable_hash
-
-
-def rejecting_stage(doc: Document) -> str:
-    return doc.rejected_by[0].split(".", 1)[0]
 
 
 class _CorpusValue(beam.CombineFn):
@@ -83,24 +83,41 @@ class _Graph:
 
     def dedup(self, kept, transform, names: tuple[str, ...], label: str):
         self.names.extend(names)
+        kept, flagged = self.unflagged(kept, label)
         kept, rejected, errors, costs, *stats = kept | label >> transform
+        if flagged is not None:
+            kept = (kept, flagged) | f"{label}AndFlagged" >> beam.Flatten()
         self.rejected.append(rejected)
         self.errors.append(errors)
         self.costs.append(costs)
         self.stats.extend(stats)
         return kept
 
+    def unflagged(self, docs, label: str):
+        """(documents no rule has flagged, the flagged ones or None): in annotate mode a global step sees
+        only what it would see in filter mode."""
+        if not self.annotate:
+            return docs, None
+        parts = docs | f"{label}Flagged" >> beam.Partition(lambda d, _: int(bool(d.rejected_by)), 2)
+        return parts[0], parts[1]
+
     def corpus_value(self, kept, stage: Stage, sample_docs: int):
-        """The stage's corpus value over a hash sample of about `sample_docs` documents: deterministic,
-        the same whatever the order documents arrive in, and never more than one accumulator a bundle."""
-        name = stage.name
-        count = kept | f"{name}Count" >> beam.combiners.Count.Globally()
-        rate = count | f"{name}Rate" >> beam.Map(lambda n: min(1.0, sample_docs / n) if n else 1.0)
-        return beam.pvalue.AsSingleton(
-            kept
-            | f"{name}Sample" >> beam.Filter(_in_sample, rate=beam.pvalue.AsSingleton(rate))
-            | f"{name}Value" >> beam.CombineGlobally(_CorpusValue(stage))
-        )
+        kept, _ = self.unflagged(kept, f"{stage.name}Corpus")
+        return beam.pvalue.AsSingleton(corpus_value(kept, stage, sample_docs))
+
+
+def corpus_value(docs, stage: Stage, sample_docs: int):
+    """The stage's corpus value (a singleton PCollection) over a hash sample of about `sample_docs`
+    documents: deterministic, the same whatever the order documents arrive in, and never more than one
+    accumulator a bundle. Also what `curate reference` builds from a chosen corpus."""
+    name = stage.name
+    count = docs | f"{name}Count" >> beam.combiners.Count.Globally()
+    rate = count | f"{name}Rate" >> beam.Map(lambda n: min(1.0, sample_docs / n) if n else 1.0)
+    return (
+        docs
+        | f"{name}Sample" >> beam.Filter(_in_sample, rate=beam.pvalue.AsSingleton(rate))
+        | f"{name}Value" >> beam.CombineGlobally(_CorpusValue(stage))
+    )
 
 
 def build_pipeline(
@@ -152,45 +169,15 @@ def build_pipeline(
         (rejected, *g.rejected) | "AllRejected" >> beam.Flatten(), tokens, "CountRejected", g
     )
 
-    kept, unwritable = writable(kept, "WritableKept")
-    rejected, unwritable_rejected = writable(rejected, "WritableRejected")
-    errors = (*g.errors, unwritable, unwritable_rejected) | "AllErrors" >> beam.Flatten()
-    infos = [
-        kept | "WriteShards" >> WriteShards(output, "shards", lambda d: d.domain or "general", cfg.output),
-        rejected | "WriteRejected" >> WriteShards(output, "rejected", rejecting_stage, cfg.output),
-        errors | "WriteErrors" >> WriteShards(output, "errors", lambda e: None, cfg.output),
-    ]
-    counts = (
-        (
-            records | "CountInput" >> beam.Map(lambda r: ("input", 1)),
-            (kept, rejected)
-            | "Decided" >> beam.Flatten()
-            | "Reasons" >> beam.FlatMap(lambda d: [(f"reason:{r}", 1) for r in d.rejected_by]),
-            errors | "ErrorStages" >> beam.Map(lambda e: (f"errors:{e.stage}", 1)),
-            kept | "PiiCounts" >> beam.FlatMap(lambda d: [(f"pii:{k}", n) for k, n in d.pii.items()]),
-            *(
-                stats | f"Stats{i}" >> beam.MapTuple(lambda k, n: (f"stat:{k}", n))
-                for i, stats in enumerate(g.stats)
-            ),
-            g.costs
-            | "AllCosts" >> beam.Flatten()
-            | "CostKeys"
-            >> beam.FlatMapTuple(
-                lambda step, cpu, wall: [(f"cpu_us:{step}", cpu), (f"wall_us:{step}", wall)]
-            ),
-        )
-        | "CountKeys" >> beam.Flatten()
-        | "Count" >> beam.CombinePerKey(sum)
-    )
-    _ = p | "Manifest" >> WriteManifest(
-        output,
-        cfg,
-        inputs,
-        g.names,
+    facts = RunFacts(
+        patterns=inputs,
+        stage_names=g.names,
         files=plan["files"],
-        infos=infos | "AllInfos" >> beam.Flatten(),
-        counts=counts,
+        input_count=records | "CountInput" >> beam.Map(lambda r: ("input", 1)),
+        stats=g.stats,
+        costs=g.costs,
     )
+    write_run(output, cfg, kept, rejected, g.errors | "StageErrors" >> beam.Flatten(), facts)
     return g.names
 
 

@@ -138,6 +138,7 @@ class IngestFn(beam.DoFn):
                 yield self._tagged(tag, out)
         if staged:
             staged.finish()
+        progress.done_bytes(task.size)
 
     def _extracted(self, record: Document | ErrorRecord):
         if isinstance(record, ErrorRecord):

@@ -11,8 +11,10 @@ import json
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
+from pipeline.beam.progress import Monitor
 from schemas.config import Config
 from schemas.manifest import MANIFEST_NAME
 
@@ -69,11 +71,13 @@ def _unknown_beam_flags(flags: list[str]) -> list[str]:
     return [flag for flag in unknown if flag.startswith("-")]
 
 
-def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> None:
-    """Raises UsageError naming the glob when one matches nothing or its filesystem fails or hangs."""
+def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> int:
+    """The input bytes (each file once); raises UsageError naming the glob when one matches nothing or its
+    filesystem fails or hangs."""
     from apache_beam.io.filesystems import FileSystems
 
     outcome: dict[str, object] = {}
+    sizes: dict[str, int] = {}
 
     def match() -> None:
         for pattern in patterns:
@@ -85,6 +89,7 @@ def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> None:
             if not found:
                 outcome[pattern] = None
                 return
+            sizes.update((meta.path, meta.size_in_bytes) for meta in found)
 
     worker = threading.Thread(target=match, daemon=True)
     worker.start()
@@ -97,6 +102,7 @@ def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> None:
         raise UsageError(
             f"cannot list {pattern}: {type(problem).__name__}: {' '.join(str(problem).split())[:300]}"
         )
+    return sum(sizes.values())
 
 
 def run(request: RunRequest) -> int:
@@ -112,8 +118,9 @@ def run(request: RunRequest) -> int:
         _check_gcs_locations(options)
         # Beam's translation-only mode: the Dataflow job is built offline and never submitted
         options = PipelineOptions([*request.beam_flags, "--dry_run=True"])
+    total_bytes = 0
     if not request.dry_run:
-        list_inputs(request.inputs)
+        total_bytes = list_inputs(request.inputs)
         try:
             prepare_output(request.output, request.overwrite, request.resume)
         except OutputError as exc:
@@ -129,7 +136,10 @@ def run(request: RunRequest) -> int:
     if request.dry_run:
         return _dry_run(pipeline, runner)
     started = time.monotonic()
-    result = pipeline.run()
+    local = runner in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+    with Monitor(total_bytes=total_bytes) if local and request.wait else nullcontext():
+        result = pipeline.run()
+        state = result.wait_until_finish() if request.wait else None
     if not request.wait:
         job = getattr(result, "job_id", lambda: None)()
         print(f"submitted to {runner}" + (f": job {job}" if job else ""))
@@ -137,7 +147,6 @@ def run(request: RunRequest) -> int:
         if url:
             print(url)
         return EXIT_OK
-    state = result.wait_until_finish()
     if str(state).split(".")[-1] not in ("DONE", "None"):
         print(f"error: the {runner} job ended in state {state}", file=sys.stderr)
         return EXIT_ERRORS
@@ -210,28 +219,40 @@ def exit_status(manifest: dict, cfg: Config) -> tuple[int, str]:
 
 
 def summary(manifest: dict, seconds: float | None = None) -> str:
-    """The one-screen end-of-run summary."""
+    """The one-screen end-of-run summary: counts, the funnel, first reasons, the mixture."""
     counts = manifest["counts"]
+    annotate = manifest.get("mode") == "annotate"
     lines = [f"documents in {counts['input']:>10,}" + (f"   ({seconds:.1f} s)" if seconds else "")]
-    lines.append(f"kept         {counts['kept']:>10,}")
+    lines.append(f"kept         {counts['kept']:>10,}   tokens {counts['kept_tokens']:,}")
+    if annotate:
+        lines.append(f"flagged      {counts['flagged']:>10,}   (annotate mode: in the shards, with reasons)")
     lines.append(f"rejected     {counts['rejected']:>10,}")
+    rejected = "would rej." if annotate else "rejected"
+    lines.append(f"  {'stage':<20} {'in':>9} {'tokens in':>12} {rejected:>10} {'tokens':>11} {'errors':>7}")
     for stage in manifest["funnel"]:
-        if stage["rejected"] or stage["errors"]:
-            lines.append(
-                f"  {stage['stage']:<24} rejected {stage['rejected']:>8,}   errors {stage['errors']:>6,}"
-            )
-    for reason, n in sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1], kv[0])):
-        lines.append(f"    {reason:<40} {n:>8,}")
+        lines.append(
+            f"  {stage['stage']:<20} {stage['in']:>9,} {stage['in_tokens']:>12,} {stage['rejected']:>10,}"
+            f" {stage['rejected_tokens']:>11,} {stage['errors']:>7,}"
+        )
+    reasons = sorted(manifest["reasons"].items(), key=lambda kv: (-kv[1]["first"], kv[0]))
+    if reasons:
+        lines.append(f"  {'reason (first / all)':<40} {'first':>8} {'all':>8}")
+    for reason, n in reasons:
+        lines.append(f"    {reason:<38} {n['first']:>8,} {n['all']:>8,}")
     lines.append(f"errors       {counts['errors']:>10,}   (read {counts['read_errors']:,})")
     if manifest.get("pii_redacted"):
         redacted = ", ".join(f"{k} {v:,}" for k, v in manifest["pii_redacted"].items())
         lines.append(f"pii redacted {sum(manifest['pii_redacted'].values()):>10,}   ({redacted})")
-    total = sum(d["tokens"] for d in manifest["domains"].values())
-    lines.append(f"tokens kept  {total:>10,}")
-    for name, d in manifest["domains"].items():
+    mixture = manifest["mixture"]
+    state = "applied" if mixture["applied"] else "planned, not applied"
+    lines.append(f"mixture ({state}): {counts['rows']:,} rows, {counts['copies']:,} of them repeats")
+    lines.append(f"  {'bucket':<14} {'requested':>9} {'achieved':>9} {'epochs':>7} {'tokens':>12}   why")
+    for name, b in mixture["buckets"].items():
         lines.append(
-            f"  {name:<14} docs {d['documents']:>8,}   tokens {d['tokens']:>12,}   weight {d['weight']:.3f}"
+            f"  {name:<14} {b['requested']:>9.3f} {b['achieved']:>9.3f} {b['epochs']:>7.2f}"
+            f" {b['output_tokens']:>12,}   {b['note']}"
         )
+    lines.extend(f"  {note}" for note in mixture["notes"])
     lines.append(f"shards       {sum(1 for s in manifest['shards'] if s['kind'] == 'shards'):>10,}")
     cost = manifest.get("cost") or {}
     if cost:

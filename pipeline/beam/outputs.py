@@ -35,17 +35,18 @@ def _listed(output: str, kind: str, hidden: bool = False) -> list[str]:
     return sorted(paths)
 
 
-def prepare_output(output: str, overwrite: bool, resume: bool = False) -> None:
+def prepare_output(output: str, overwrite: bool, resume: bool = False, resumable: bool = True) -> None:
     """Refuses to mix two runs in one directory. `overwrite` deletes the earlier run's outputs and staged
-    extraction; `resume` deletes its outputs but keeps what it staged, for the new run to reuse."""
+    extraction; `resume` deletes its outputs but keeps what it staged, for the new run to reuse (a command
+    that extracts nothing is not `resumable`)."""
     earlier = [_join(output, MANIFEST_NAME)] if FileSystems.exists(_join(output, MANIFEST_NAME)) else []
-    for kind in OUTPUT_KINDS:
-        earlier += [_join(output, rel) for rel in _listed(output, kind)]
+    for kind in OUTPUT_KINDS:  # hidden files too: temp and pending files of a run that died
+        earlier += [_join(output, rel) for rel in _listed(output, kind, hidden=True)]
     staged = [] if resume else [_join(output, rel) for rel in _listed(output, STAGING, hidden=True)]
     if (earlier or staged) and not (overwrite or resume):
         raise OutputError(
-            f"{output} holds the outputs of an earlier run; pass --overwrite to replace them "
-            "or --resume to reuse what it extracted"
+            f"{output} holds the outputs of an earlier run; pass --overwrite to replace them"
+            + (" or --resume to reuse what it extracted" if resumable else "")
         )
     if earlier or staged:
         FileSystems.delete(earlier + staged)
@@ -57,17 +58,21 @@ def _sha256(path: str) -> tuple[str, bytes]:
     return hashlib.sha256(data).hexdigest(), data
 
 
-def _rows(rel: str, data: bytes) -> int:
+def _rows(rel: str, data: bytes) -> tuple[int, int]:
+    """(rows, rows that repeat a document of the mixture)."""
     if rel.endswith(".parquet"):
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
-    return sum(1 for line in data.splitlines() if line.strip())
+        originals = pq.read_table(io.BytesIO(data), columns=["copy_of"]).column("copy_of").null_count
+        rows = pq.ParquetFile(io.BytesIO(data)).metadata.num_rows
+        return rows, rows - originals
+    return sum(1 for line in data.splitlines() if line.strip()), 0
 
 
 def verify_output(output: str) -> list[str]:
     """Every problem found: missing or unlisted files, checksum or row-count mismatches, and a broken
-    conservation law (input records = kept + rejected + errors). Empty means the output is sound."""
+    conservation law (input records = documents in the shards + rejected + errors, where the mixture's
+    repeated rows are not documents). Empty means the output is sound."""
     manifest_path = _join(output, MANIFEST_NAME)
     if not FileSystems.exists(manifest_path):
         return [f"{manifest_path} does not exist"]
@@ -86,15 +91,18 @@ def verify_output(output: str) -> list[str]:
         digest, data = _sha256(_join(output, rel))
         if digest != shard["sha256"]:
             problems.append(f"{rel}: sha256 {digest} != manifest {shard['sha256']}")
-        rows = _rows(rel, data)
+        rows, copies = _rows(rel, data)
         if rows != shard["rows"]:
             problems.append(f"{rel}: {rows} rows != manifest {shard['rows']}")
-        totals[shard["kind"]] += rows
+        if copies != shard.get("copies", 0):
+            problems.append(f"{rel}: {copies} repeated rows != manifest {shard.get('copies', 0)}")
+        totals[shard["kind"]] += rows - copies
     expected = manifest["counts"]["input"]
     recounted = sum(totals.values())
     if recounted != expected:
         problems.append(
-            f"input records {expected} != kept {totals['shards']} + rejected {totals['rejected']} "
+            f"input records {expected} != documents in shards {totals['shards']} "
+            f"+ rejected {totals['rejected']} "
             f"+ errors {totals['errors']} = {recounted}"
         )
     return problems

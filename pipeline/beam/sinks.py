@@ -1,9 +1,11 @@
 """Deterministic file sinks: Parquet shards of documents and JSONL files of error records.
 
-Records are grouped (by domain, by rejecting stage), spread over as many shards as the configured row and
-byte bounds need and assigned to a shard by a hash of their id. A shard is written streaming: its records
-are sorted by id in bounded memory (sorted runs spilled to local disk, then merged), row groups are written
-as the merge yields them to a hidden temp file, hashed on the way, and the file is renamed into place.
+Records are grouped (by bucket, by rejecting stage), spread over as many shards as the configured row, byte
+and token bounds need and assigned to a shard by a hash of their id. A shard is written streaming: its
+records are sorted by id in bounded memory (sorted runs spilled to local disk, then merged), row groups are
+written as the merge yields them to a hidden temp file, hashed on the way, and renamed to a hidden pending
+name; an overfull shard continues in a second pending file. Once every file of the sink is written, the
+pending files get their final names, part-NNNNN-of-MMMMM per group, numbered in (shard, part) order.
 Same input, same files, on any runner; a worker never holds a whole shard.
 """
 
@@ -26,6 +28,7 @@ import pyarrow.parquet as pq
 from apache_beam import pvalue
 from apache_beam.io.filesystem import CompressionTypes
 from apache_beam.io.filesystems import FileSystems
+from apache_beam.pvalue import AsList
 
 from schemas.config import OutputConfig
 from schemas.document import DOCUMENT_SCHEMA, Document, ErrorRecord
@@ -36,10 +39,18 @@ ERRORS = "errors"
 SORT_BUFFER_BYTES = 64 * 2**20
 
 
-def shard_path(output: str, kind: str, group: str | None, index: int, ext: str, part: int = 0) -> str:
-    """OUT/<kind>[/<group>]/part-NNNNN.<ext>; an overfull shard continues in part-NNNNN-K.<ext>."""
-    name = f"part-{index:05d}" + (f"-{part}" if part else "") + f".{ext}"
-    return "/".join([output.rstrip("/"), kind] + ([group] if group else []) + [name])
+def _directory(output: str, kind: str, group: str | None) -> str:
+    return "/".join([output.rstrip("/"), kind] + ([group] if group else []))
+
+
+def shard_path(output: str, kind: str, group: str | None, index: int, count: int, ext: str) -> str:
+    """OUT/<kind>[/<group>]/part-NNNNN-of-MMMMM.<ext> (index from 0, as Beam's own sinks)."""
+    return f"{_directory(output, kind, group)}/part-{index:05d}-of-{count:05d}.{ext}"
+
+
+def pending_path(output: str, kind: str, group: str | None, shard: int, part: int, ext: str) -> str:
+    """The hidden name a file has until every file of its sink is written and numbered."""
+    return f"{_directory(output, kind, group)}/.pending-{shard:05d}-{part:04d}.{ext}"
 
 
 def _sort_key(record: Document | ErrorRecord) -> tuple[str, str]:
@@ -145,7 +156,7 @@ class _ShardFile:
         self.writer = (
             pq.ParquetWriter(self.file, DOCUMENT_SCHEMA, compression=compression) if self.docs else None
         )
-        self.rows = self.tokens = self.text_bytes = 0
+        self.rows = self.tokens = self.text_bytes = self.copies = 0
         self.pending: list[dict] = []
 
     def add(self, record: Document | ErrorRecord) -> None:
@@ -153,6 +164,7 @@ class _ShardFile:
         self.text_bytes += _size(record)
         if self.docs:
             self.tokens += record.tokens
+            self.copies += record.copy_of is not None
             self.pending.append(record.to_row())
             if len(self.pending) >= self.cfg.row_group_rows:
                 self._flush()
@@ -164,9 +176,14 @@ class _ShardFile:
             self.writer.write_table(pa.Table.from_pylist(self.pending, schema=DOCUMENT_SCHEMA))
             self.pending = []
 
-    def full(self, next_size: int) -> bool:
+    def full(self, next_size: int, next_tokens: int) -> bool:
+        target_tokens = self.cfg.shard_target_tokens
         return self.rows >= self.cfg.shard_max_rows or (
-            self.rows > 0 and self.text_bytes + next_size > self.cfg.shard_target_bytes
+            self.rows > 0
+            and (
+                self.text_bytes + next_size > self.cfg.shard_target_bytes
+                or (target_tokens is not None and self.tokens + next_tokens > target_tokens)
+            )
         )
 
     def finish(self) -> tuple[int, str]:
@@ -192,8 +209,19 @@ def write_atomically(path: str, data: bytes) -> None:
     FileSystems.rename([temp], [path])
 
 
+def _tokens(record: Document | ErrorRecord) -> int:
+    return record.tokens if isinstance(record, Document) else 0
+
+
+def shard_count(rows: int, size: int, tokens: int, cfg: OutputConfig) -> int:
+    """Shards a group of this many rows, text bytes and tokens is spread over."""
+    by_tokens = math.ceil(tokens / cfg.shard_target_tokens) if cfg.shard_target_tokens else 1
+    return max(math.ceil(rows / cfg.shard_max_rows), math.ceil(size / cfg.shard_target_bytes), by_tokens, 1)
+
+
 class WriteShards(beam.PTransform):
-    """Writes records to OUT/<kind>[/<group>]/part-NNNNN.<ext>; outputs one info dict per file."""
+    """Writes records to OUT/<kind>[/<group>]/part-NNNNN-of-MMMMM.<ext>; outputs one info dict per file
+    (path, kind, group, rows, tokens, copies, bytes, sha256)."""
 
     def __init__(self, output: str, kind: str, group_of: Callable[[object], str | None], cfg: OutputConfig):
         super().__init__()
@@ -204,20 +232,26 @@ class WriteShards(beam.PTransform):
         keyed = records | "Group" >> beam.Map(lambda r: (group_of(r) or "", r))
         totals = (
             keyed
-            | "Sizes" >> beam.MapTuple(lambda g, r: (g, (1, _size(r))))
-            | "Totals" >> beam.CombinePerKey(_add_pairs)
+            | "Sizes" >> beam.MapTuple(lambda g, r: (g, (1, _size(r), _tokens(r))))
+            | "Totals" >> beam.CombinePerKey(_add_tuples)
         )
 
         def assign(group, record, totals=None):
-            rows, size = totals[group]
-            shards = max(math.ceil(rows / cfg.shard_max_rows), math.ceil(size / cfg.shard_target_bytes), 1)
+            shards = shard_count(*totals[group], cfg)
             return (group, stable_hash("".join(_sort_key(record))) % shards), record
 
-        return (
+        written = (
             keyed
             | "Assign" >> beam.MapTuple(assign, totals=beam.pvalue.AsDict(totals))
             | "ByShard" >> beam.GroupByKey()
             | "Write" >> beam.FlatMapTuple(self._write)
+        )
+        return (
+            records.pipeline
+            | "Once" >> beam.Create([None])
+            | "Number" >> beam.FlatMap(lambda _, infos: _numbered(infos, self.output), infos=AsList(written))
+            | "SpreadRenames" >> beam.Reshuffle()
+            | "Rename" >> beam.Map(_rename, output=self.output)
         )
 
     def _write(self, key: tuple[str, int], records: Iterable) -> Iterator[dict]:
@@ -227,35 +261,62 @@ class WriteShards(beam.PTransform):
             runs.add(record)
         part, current = 0, None
         for record in runs.merged():
-            if current is not None and current.full(_size(record)):
-                yield self._info(current, group)
+            if current is not None and current.full(_size(record), _tokens(record)):
+                yield self._info(current, group, index, part)
                 part, current = part + 1, None
             if current is None:
                 ext = "parquet" if isinstance(record, Document) else "jsonl"
-                path = shard_path(self.output, self.kind, group or None, index, ext, part)
+                path = pending_path(self.output, self.kind, group or None, index, part, ext)
                 current = _ShardFile(path, isinstance(record, Document), self.cfg)
             current.add(record)
         if current is not None:
-            yield self._info(current, group)
+            yield self._info(current, group, index, part)
 
-    def _info(self, shard: _ShardFile, group: str) -> dict:
+    def _info(self, shard: _ShardFile, group: str, index: int, part: int) -> dict:
         size, digest = shard.finish()
         return {
-            "path": shard.path[len(self.output.rstrip("/")) + 1 :],
+            "pending": shard.path,
+            "order": (index, part),
             "kind": self.kind,
             "group": group,
             "rows": shard.rows,
             "tokens": shard.tokens,
+            "copies": shard.copies,
             "bytes": size,
             "sha256": digest,
         }
 
 
-def _add_pairs(pairs: Iterable[tuple[int, int]]) -> tuple[int, int]:
-    rows = size = 0
-    for r, s in pairs:
-        rows, size = rows + r, size + s
-    return rows, size
+def _numbered(infos: list[dict], output: str) -> list[dict]:
+    """Final names for the pending files: numbered per group in (shard, part) order."""
+    by_group: dict[str, list[dict]] = {}
+    for info in infos:
+        by_group.setdefault(info["group"], []).append(info)
+    named = []
+    for group, members in sorted(by_group.items()):
+        members.sort(key=lambda info: tuple(info["order"]))
+        for i, info in enumerate(members):
+            ext = info["pending"].rsplit(".", 1)[1]
+            path = shard_path(output, info["kind"], group or None, i, len(members), ext)
+            named.append({**info, "path": path[len(output.rstrip("/")) + 1 :]})
+    return named
+
+
+def _rename(info: dict, output: str) -> dict:
+    """Moves a pending file to its final name; returns its manifest entry."""
+    final = f"{output.rstrip('/')}/{info['path']}"
+    if FileSystems.exists(info["pending"]):  # absent when a retried rename already moved it
+        if FileSystems.exists(final):
+            FileSystems.delete([final])
+        FileSystems.rename([info["pending"]], [final])
+    return {k: v for k, v in info.items() if k not in ("pending", "order")}
+
+
+def _add_tuples(values: Iterable[tuple[int, ...]]) -> tuple[int, ...]:
+    total: tuple[int, ...] = ()
+    for value in values:
+        total = tuple(a + b for a, b in zip(total, value, strict=True)) if total else tuple(value)
+    return total
 
 
 class _Writable(beam.DoFn):

@@ -59,13 +59,15 @@ def detect_format(path: str, configured: str = "auto") -> str:
 class ReadTask:
     """A unit of reading: a whole file, a byte range of a JSONL file, or one Parquet row group.
 
-    `name` is the file's path relative to the inputs' common directory: what document ids hash."""
+    `name` is the file's path relative to the inputs' common directory: what document ids hash; `size`
+    the input bytes the task covers (for progress)."""
 
     path: str
     fmt: str
     start: int = 0
     end: int = -1
     name: str = ""
+    size: int = 0
 
     @property
     def id_name(self) -> str:
@@ -97,7 +99,7 @@ def plan_tasks(path: str, size: int, cfg: InputConfig, name: str = "") -> list[R
     fmt = detect_format(path, cfg.format)
     if fmt == "jsonl" and _compression(path) == CompressionTypes.UNCOMPRESSED and size > cfg.split_bytes:
         return [
-            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size), name)
+            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size), name, min(s + cfg.split_bytes, size) - s)
             for s in range(0, size, cfg.split_bytes)
         ]
     if fmt == "parquet":
@@ -105,8 +107,8 @@ def plan_tasks(path: str, size: int, cfg: InputConfig, name: str = "") -> list[R
 
         with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
             groups = pq.ParquetFile(fh).num_row_groups
-        return [ReadTask(path, fmt, g, g + 1, name) for g in range(groups)]
-    return [ReadTask(path, fmt, name=name)]
+        return [ReadTask(path, fmt, g, g + 1, name, size // max(groups, 1)) for g in range(groups)]
+    return [ReadTask(path, fmt, name=name, size=size)]
 
 
 def read_task(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
@@ -231,14 +233,17 @@ def _http_headers(head: bytes) -> dict[str, str]:
 
 
 def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
-    """Lines whose first byte lies in [start, end): one straddling `start` belongs to the task before."""
+    """Lines whose first byte lies in [start, end): one straddling `start` belongs to the task before.
+    A task that starts at the top of its file counts lines, so its error records name the line number."""
     with _open_text_stream(task.path) as fh:
         offset = 0
         if task.start > 0:
             fh.seek(task.start - 1)
             skipped = fh.readline()
             offset = task.start - 1 + len(skipped)
+        number = 1 if task.start == 0 else None
         while task.end < 0 or offset < task.end:
+            doc_id = stable_id(task.id_name, str(offset))
             try:
                 line = fh.readline(cfg.max_record_bytes + 1)
                 length = len(line)
@@ -249,18 +254,22 @@ def read_jsonl(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
                         "read",
                         f"line of {length} bytes exceeds input.max_record_bytes",
                         line,
-                        id=stable_id(task.id_name, str(offset)),
+                        id=doc_id,
+                        line=number,
                     )
                     offset += length
+                    number = number + 1 if number else None
                     continue
             except (OSError, EOFError) as exc:  # truncated gzip/zstd stream
-                yield ErrorRecord.of(f"{task.path}@{offset}", "read", f"unreadable compressed data: {exc}")
+                reason = f"unreadable compressed data: {exc}"
+                yield ErrorRecord.of(f"{task.path}@{offset}", "read", reason, id=doc_id, line=number)
                 return
             if not line:
                 return
             if line.strip():
-                yield _jsonl_record(task, offset, line, cfg)
+                yield _jsonl_record(task, offset, line, cfg, number)
             offset += length
+            number = number + 1 if number else None
 
 
 def _skip_line(fh) -> int:
@@ -288,20 +297,23 @@ def _open_text_stream(path: str):
     return raw
 
 
-def _jsonl_record(task: ReadTask, offset: int, line: bytes, cfg: InputConfig) -> Record:
+def _jsonl_record(task: ReadTask, offset: int, line: bytes, cfg: InputConfig, number: int | None) -> Record:
     source = f"{task.path}@{offset}"
     doc_id = stable_id(task.id_name, str(offset))
     try:
         obj = json.loads(line)
     except UnicodeDecodeError as exc:
         reason = f"undecodable bytes: {exc.reason} at {exc.start}"
-        return ErrorRecord.of(source, "read", reason, line, id=doc_id)
+        return ErrorRecord.of(source, "read", reason, line, id=doc_id, line=number)
     except ValueError as exc:
-        return ErrorRecord.of(source, "read", f"invalid JSON: {exc}", line, id=doc_id)
+        return ErrorRecord.of(source, "read", f"invalid JSON: {exc}", line, id=doc_id, line=number)
     if not isinstance(obj, dict):
         reason = f"JSON line is a {type(obj).__name__}, not an object"
-        return ErrorRecord.of(source, "read", reason, line, id=doc_id)
-    return _fields_record(doc_id, source, obj, cfg, raw=line)
+        return ErrorRecord.of(source, "read", reason, line, id=doc_id, line=number)
+    record = _fields_record(doc_id, source, obj, cfg, raw=line)
+    if isinstance(record, ErrorRecord):
+        record.line = number
+    return record
 
 
 def _fields_record(doc_id: str, source: str, obj: dict, cfg: InputConfig, raw) -> Record:
