@@ -188,6 +188,13 @@ STREETS = [
         "c/o Special Investigations\n21 Jump Street\nSuite 28A\nMetropolis",
         "21 Jump Street\nSuite 28A",
     ),
+    ("US street before its town", "Mila Willow\n498 Brush St Detroit, MI 48226, USA", "498 Brush St"),
+    (
+        "US ordinal floor",
+        "Head office: 175 Water Street, 18th Floor, New York, NY 10038",
+        "175 Water Street, 18th Floor",
+    ),
+    ("US type-less over its town", "San Francisco\n300 Broadway,\nSan Francisco, CA 94133", "300 Broadway"),
     # the Philippines' block and lot numbers of a subdivision
     (
         "block and lot",
@@ -237,6 +244,10 @@ STREET_DECOYS = [
     ("list of counts", "The kit has:\n4 USB Ports\n1200 Watts\n3 Speed Settings"),
     ("film over its year", "Films:\n12 Angry Men\n1957 Drama"),
     ("a flat ends a line", "Released on 5 March\n2019 Berlin"),
+    (
+        "two counts of one noun",
+        "Editor-in-Chief\n108 Published Articles\n3824 Edited Articles\nCountries Visited",
+    ),
 ]
 
 

@@ -103,7 +103,11 @@ _UNIT_WORDS = (
 ).split()
 _UNIT_WORD = alternation(_UNIT_WORDS)
 _UNIT_VALUE = r"(?:\d[\w-]{0,5}|[A-Za-z]\d{0,4}\b)"  # 508, 3B, B, C103: "approaches" is no flat
-_UNIT = rf"(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{0,2}}"
+# a flat, suite or floor after the street: Suite 508, # 1100, STE F, 2nd Floor (USPS writes "FL 2")
+_UNIT = (
+    rf"(?:{_SP}*,?{_SP}+(?:(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}|\d{{1,2}}(?:st|nd|rd|th){_SP}+Floor\b))"
+    "{0,2}"
+)
 # USPS and Royal Mail let the flat or suite stand on the line below the street (21 Jump Street\nSuite 28A)
 _UNIT_LINE = rf"(?:{_SP}*\n{_SP}*(?:{_UNIT_WORD}\.?|#){_SP}*{_UNIT_VALUE}(?!\w))?"
 # USPS's post-directionals: 287 Park Avenue South, 12 Main St NW
@@ -132,12 +136,21 @@ _EN_LEAD_NUMBER = (
 )
 _EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
+# USPS Publication 28's last line, CITY ST ZIP (the states, territories and military codes of its
+# appendix B): "Detroit, MI 48226" after a street says that the capitalized words before it are a town.
+_US_STATES = (
+    "AL AK AS AZ AR CA CO CT DE DC FM FL GA GU HI ID IL IN IA KS KY LA ME MH MD MA MI MN MS MO MT NE NV "
+    "NH NJ NM NY NC ND MP OH OK OR PW PA PR RI SC SD TN TX UT VT VI VA WA WV WI WY AA AE AP"
+).split()
+_US_LAST_LINE = (
+    rf"(?:{_WORD}{_SP}+){{0,2}}{_WORD},?{_SP}+{alternation(_US_STATES)},?{_SP}+\d{{5}}(?:-\d{{4}})?\b"
+)
 # At least one word names the street: "2 Follow" or "1 Front" alone is prose.
-# What may follow a street type: a direction, a flat, a comma, a line end, lower case. Another capitalized
-# word makes it a title ("2 Week California Road Trip", "3D Wave Acoustic Wall Panel").
+# What may follow a street type: a direction, a flat, a comma, a line end, lower case, a US last line.
+# Another capitalized word makes it a title ("2 Week California Road Trip", "3D Wave Acoustic Wall Panel").
 _AFTER_TYPE = (
     rf"(?!-\w|{_SP}*&|{_SP}+(?!(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW|Extension|Ext|Phase)\b"
-    rf"|{_UNIT_WORD}\b)[A-Z][a-z])"  # nor a hyphen ("5 Best Road-Running Shoes") or "&" ("Point & Shoot")
+    rf"|{_UNIT_WORD}\b|{_US_LAST_LINE})[A-Z][a-z])"  # nor a hyphen ("5 Best Road-Running Shoes") or "&"
 )
 _EN_STREET = (
     rf"(?:(?:{_NAME_WORD}|{_ORDINAL}|[NSEW]\b|[NS][EW]\b){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
@@ -289,8 +302,11 @@ _TYPELESS_FIRST = re.compile(
     rf"\d{{1,6}}[A-Za-z]?(?:/\d{{1,5}}[A-Za-z]?)*,?(?P<gap>{_BREAK})(?:[a-zà-ÿ]{{2,10}}{_SP}+)?"
     rf"{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}(?P<unit>{_UNIT})"
 )
-# a year is no postcode here: "12 Angry Men\n1957 Drama"
-_POSTCODE_AFTER = re.compile(rf"(?:,{_SP}+|{_SP}*\n{_SP}*)(?!(?:19|20)\d\d\b)(?:{_POSTCODE}){_SP}+{_CAP}")
+# a year is no postcode here: "12 Angry Men\n1957 Drama"; a US last line is (300 Broadway,\nSan Francisco,
+# CA 94133)
+_POSTCODE_AFTER = re.compile(
+    rf"(?:,{_SP}+|,?{_SP}*\n{_SP}*)(?:(?!(?:19|20)\d\d\b)(?:{_POSTCODE}){_SP}+{_CAP}|{_US_LAST_LINE})"
+)
 # an item of a list of counts ("4 USB Ports", "1200 Watts"), before or after the candidate
 _NUMBERED_ITEM = re.compile(rf"[ \t\u00a0]*\d{{1,6}}[A-Za-z]?{_SP}+[^\W\d_]")
 # The designators that name a dwelling or an office (USPS C2, Canada Post, Correos, Poste Italiane): a
@@ -508,18 +524,22 @@ class _Page:
         if _DWELLING_AFTER.match(street.group("unit")) or _DWELLING_BEFORE.fullmatch(text, start, at):
             return {(start, street.end())}
         postcode = line_item and _POSTCODE_AFTER.match(text, street.end())
-        if postcode and not self._among_counts(start, postcode.end()):
+        if postcode and not self._among_counts(start, street.end(), postcode.end()):
             return {(start, street.end())}
         return set()
 
-    def _among_counts(self, start: int, town: int) -> bool:
-        """Whether the item (line or comma-separated part) before `start`, or the one after the town line
-        that starts at `town`, is a count too: "4 USB Ports\n1200 Watts\n3 Speed Settings" is a list."""
+    def _among_counts(self, start: int, end: int, town: int) -> bool:
+        """Whether the street [start, end) and its town line (which `town` is in) are items of a list of
+        counts: the item before or after them is a count too ("4 USB Ports\n1200 Watts\n3 Speed Settings"),
+        or both count the same noun ("108 Published Articles\n3824 Edited Articles")."""
         text = self.text
         cut = max(text.rfind("\n", 0, start - 1), text.rfind(", ", 0, start - 2) + 1)
         if start > 1 and _NUMBERED_ITEM.match(text, cut + 1, start):
             return True
         ends = [i for i in (text.find("\n", town), text.find(",", town)) if i >= 0]
+        town_line = text[town : min(ends) if ends else len(text)].split()
+        if town_line and town_line[-1] == text[start:end].split()[-1]:
+            return True
         return bool(ends) and _NUMBERED_ITEM.match(text, min(ends) + 1) is not None
 
     def _typeless(self, at: int) -> set[tuple[int, int]]:
