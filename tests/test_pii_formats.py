@@ -245,6 +245,13 @@ STREET_DECOYS = [
     ("film over its year", "Films:\n12 Angry Men\n1957 Drama"),
     ("a flat ends a line", "Released on 5 March\n2019 Berlin"),
     (
+        "a year after a month",
+        "As of July 2025 The Top 10 Apps; by Jane Roe, Nov. 19, 2025 Carl Court via Getty",
+    ),
+    ("a copyright year", "Copyright © 2025 Paper Trails. All rights reserved."),
+    ("thousands of a price", "Verdi $1,550,000 Incline Village $1,595,000 Spanish Springs"),
+    ("a zero count", "Best Answers: 0 Trophy Points: 113\n0 Back To Top"),
+    (
         "two counts of one noun",
         "Editor-in-Chief\n108 Published Articles\n3824 Edited Articles\nCountries Visited",
     ),

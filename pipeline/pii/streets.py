@@ -337,15 +337,17 @@ _POSTAL_BOX_BEFORE = re.compile(
 # with a narrow class, so the engine tries it at few positions (a class that every letter matches made
 # them a third of the PII time).
 # A number after a space or punctuation, then a word ("742 Evergreen"); not after a letter (inside a token),
-# ".", "/" or "-" (a version, a path), ":" (a time), a currency sign (a price) or "#" (a rank).
+# ".", "/" or "-" (a version, a path), ":" (a time), a currency sign (a price), "#" (a rank) or a digit and
+# a comma (the thousands of "$1,550,000 Incline Village").
 _NUMBER_FIRST_ANCHOR = re.compile(
-    r"(?:[^\w./\-:$€£¥#]|[\u3040-\u9fff])"
+    r"(?:[^\w./\-:$€£¥#,]|(?<!\d),|[\u3040-\u9fff])"
     r"(?=\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)))"
 )
 # A word (or "," "." "°" "#"), a space, a number: "Via Roma, 12", "Str. 5", "N° 84".
 _NUMBER_LAST_ANCHOR = re.compile(r"[ \t\u00a0](?<=[^\W\d_][ \t\u00a0]|[,.°º#][ \t\u00a0])(?=\d)")
 _COLON = re.compile("[:：]")
 _BLOCK_LOT_START = re.compile(rf"B(?<![\w.]B)(?=(?:lk\.?{_SP}*)?\d{{1,3}},?{_SP}+(?:L|Lot\.?{_SP}*)\d)")
+_ZERO = re.compile(r"0+(?!\w)")
 _NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
 _NUMBER_THEN_WORD = re.compile(
     r"\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th))"
@@ -403,15 +405,23 @@ class StreetAddresses:
 
 _YEAR = re.compile(r"(?:1[89]|20)\d\d(?!\d)")
 _YEAR_BEFORE = re.compile(
-    r"(?i:\b(?:in|since|from|until|till|by|of|the|my|our|their|its|and|or|for|per|each|every)\s+)$"
+    r"(?:(?i:\b(?:in|since|from|until|till|by|of|the|my|our|their|its|and|or|for|per|each|every))"
+    # a date or a copyright line: "July 2025 The Top 10", "Nov. 19, 2025 Carl Court", "© 2025 Paper Trails"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?,)?"
+    r"|©|\([Cc]\)|Copyright)\s+$"
 )
+
+
+def _names_no_street(words: str) -> bool:
+    """Whether a month or a season is among the words ("Nov. 19, 2025 Carl Court" is a date)."""
+    return not _NOT_STREET_NAMES.isdisjoint(word.rstrip(".") for word in words.split())
 
 
 def _year(text: str, at: int) -> bool:
     """A year rather than a house number: "In 2025, businesses", "Since 2013 Green Roads has"."""
     year = _YEAR.match(text, at)
     return bool(year) and (
-        text[year.end() : year.end() + 1] == "," or _YEAR_BEFORE.search(text, max(0, at - 8), at) is not None
+        text[year.end() : year.end() + 1] == "," or _YEAR_BEFORE.search(text, max(0, at - 20), at) is not None
     )
 
 
@@ -450,7 +460,13 @@ class _Page:
         text = self.text
         found = set()
         before = text[max(0, at - 24) : at]
-        if _NUMBER_THEN_WORD.match(text, at) and not _year(text, at):  # number first: English, French, ...
+        # number first: English, French, ...; a 0 counts nothing unless a label says that it is an address
+        # ("0 Trophy Points", "0 Back To Top")
+        if (
+            _NUMBER_THEN_WORD.match(text, at)
+            and not _year(text, at)
+            and not (_ZERO.match(text, at) and not self._labelled(at))
+        ):
             lead = _EN_LEAD.search(text, max(0, at - _LEAD_REACH), at)
             start = lead.start() if lead else at
             matches = [
@@ -512,10 +528,9 @@ class _Page:
         itself."""
         text = self.text
         street = _TYPELESS_FIRST.match(text, at)
-        if not street or not _NOT_STREET_NAMES.isdisjoint(street.group().split()):
+        if not street or _names_no_street(street.group()):
             return set()
-        i = bisect.bisect_right(self.labels, start) - 1
-        labelled = i >= 0 and not text[self.labels[i] : start].strip()
+        labelled = self._labelled(start)
         line_item = start == 0 or text[start - 1] == "\n" or text[start - 2 : start] == ", "
         if labelled:  # the label carries the number over a line break too: 送付先：093\nBorde
             return {(start, street.end())}
@@ -527,6 +542,11 @@ class _Page:
         if postcode and not self._among_counts(start, street.end(), postcode.end()):
             return {(start, street.end())}
         return set()
+
+    def _labelled(self, at: int) -> bool:
+        """Whether an address label ("Address:", "送付先：") stands right before `at`."""
+        i = bisect.bisect_right(self.labels, at) - 1
+        return i >= 0 and not self.text[self.labels[i] : at].strip()
 
     def _among_counts(self, start: int, end: int, town: int) -> bool:
         """Whether the street [start, end) and its town line (which `town` is in) are items of a list of
@@ -555,7 +575,7 @@ class _Page:
         house = _HOUSE_END.match(text, at)
         if (
             not name
-            or not _NOT_STREET_NAMES.isdisjoint(name.group().split())
+            or _names_no_street(name.group())
             or (house and _YEAR.fullmatch(house.group().split()[0]))
         ):
             return set()
