@@ -337,10 +337,9 @@ _POSTAL_BOX_BEFORE = re.compile(
 # with a narrow class, so the engine tries it at few positions (a class that every letter matches made
 # them a third of the PII time).
 # A number after a space or punctuation, then a word ("742 Evergreen"); not after a letter (inside a token),
-# ".", "/" or "-" (a version, a path), ":" (a time), a currency sign (a price), "#" (a rank) or a digit and
-# a comma (the thousands of "$1,550,000 Incline Village").
+# ".", "/" or "-" (a version, a path), ":" (a time), a currency sign (a price) or "#" (a rank).
 _NUMBER_FIRST_ANCHOR = re.compile(
-    r"(?:[^\w./\-:$€£¥#,]|(?<!\d),|[\u3040-\u9fff])"
+    r"(?:[^\w./\-:$€£¥#]|[\u3040-\u9fff])"
     r"(?=\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th)))"
 )
 # A word (or "," "." "°" "#"), a space, a number: "Via Roma, 12", "Str. 5", "N° 84".
@@ -460,11 +459,12 @@ class _Page:
         text = self.text
         found = set()
         before = text[max(0, at - 24) : at]
-        # number first: English, French, ...; a 0 counts nothing unless a label says that it is an address
-        # ("0 Trophy Points", "0 Back To Top")
+        # number first: English, French, ...; not the thousands of a price ("$1,550,000 Incline Village"),
+        # nor a 0 unless a label says that it is an address ("0 Trophy Points", "0 Back To Top")
         if (
             _NUMBER_THEN_WORD.match(text, at)
             and not _year(text, at)
+            and not (text[at - 1 : at] == "," and text[at - 2 : at - 1].isdigit())
             and not (_ZERO.match(text, at) and not self._labelled(at))
         ):
             lead = _EN_LEAD.search(text, max(0, at - _LEAD_REACH), at)
