@@ -179,12 +179,88 @@ STREETS = [
     ("military ship", "USS Ronald Reagan\nFPO AP 96616", "USS Ronald Reagan\nFPO AP 96616"),
     ("PO box", "Reply to PO Box 1234, Springfield.", "PO Box 1234"),
     ("Postfach", "Antwort an Postfach 10 12 34, Berlin.", "Postfach 10 12 34"),
+    # USPS Publication 28: post-directionals, capital unit designators, the unit on the line below
+    ("US post-directional", "Ship to 287 Park Avenue South, New York, NY 10010.", "287 Park Avenue South"),
+    ("US abbreviated post-directional", "Mail it to 12 Main St NW, Washington.", "12 Main St NW"),
+    ("US capital suite", "Bird Buddy Inc. | 169 Madison Ave STE 15233 New York", "169 Madison Ave STE 15233"),
+    (
+        "US unit below",
+        "c/o Special Investigations\n21 Jump Street\nSuite 28A\nMetropolis",
+        "21 Jump Street\nSuite 28A",
+    ),
+    ("US street before its town", "Mila Willow\n498 Brush St Detroit, MI 48226, USA", "498 Brush St"),
+    (
+        "US ordinal floor",
+        "Head office: 175 Water Street, 18th Floor, New York, NY 10038",
+        "175 Water Street, 18th Floor",
+    ),
+    ("US type-less over its town", "San Francisco\n300 Broadway,\nSan Francisco, CA 94133", "300 Broadway"),
+    # the Philippines' block and lot numbers of a subdivision
+    (
+        "block and lot",
+        "Deliver to Blk 5 Lot 6 Sampaguita Street, Quezon City.",
+        "Blk 5 Lot 6 Sampaguita Street",
+    ),
+    ("block and lot code", "B14 L09 Rose Street, Pasig City", "B14 L09 Rose Street"),
+    ("Colombia named axis", "La sede queda en la Avenida La Unión # 49-5, Cali.", "Avenida La Unión # 49-5"),
+    (
+        "Portuguese title",
+        "Morada: Largo do Eng.º Machado Vaz, S/N, Porto.",
+        "Largo do Eng.º Machado Vaz, S/N",
+    ),
+    # a street whose type no list holds is an address only beside a label, a flat or a postcode and town
+    ("typeless after a label", "送付先：1 Johnny Key", "1 Johnny Key"),
+    ("typeless after a label, broken", "邮寄地址：950\nGera\n", "950\nGera"),
+    (
+        "typeless with a flat after",
+        "Our office moved to 89 Lambert Mount Apt. 3 last year.",
+        "89 Lambert Mount Apt. 3",
+    ),
+    (
+        "typeless with a flat before",
+        "Nos bureaux sont au Apt. 173 84 Simmons Dip.",
+        "Apt. 173 84 Simmons Dip",
+    ),
+    ("typeless over a postcode", "Ship it to Ádám Farkas, 636 Sarkar, 560001 Bengaluru.", "636 Sarkar"),
 ]
 
 
 @pytest.mark.parametrize(("style", "text", "value"), STREETS, ids=[s for s, _, _ in STREETS])
 def test_street_addresses_of_each_style(redactor, style, text, value):
     assert found(redactor, text, value, "STREET_ADDRESS")
+
+
+# Prose and lists that hold a number, a capitalized word and a direction, a unit or block word, or a
+# count over a number: none is an address.
+STREET_DECOYS = [
+    ("section and direction", "See Section 5 North of the river for the details."),
+    ("road and direction", "Highway 1 South is closed; take Route 66 East instead."),
+    ("suite of tests", "Run Suite 2 of the tests before the release."),
+    ("block and lot in prose", "The map shows Block 3 Lot boundaries in grey; we surveyed Block 3, Lot 4."),
+    ("course unit", "Grade 5 Math Unit 3: fractions. We ran 12 Tests Unit 3 failed."),
+    ("numbered heading", "It took 3 Hours # 2 in the list of 5 Tasks # 1."),
+    ("type and width", "An Int 32 4 Bytes wide, and Version 2 APT 3 works."),
+    ("rooms and tops", "We finished Escape Room 2 in 40 minutes; our Top 5 picks follow."),
+    ("list of counts", "The kit has:\n4 USB Ports\n1200 Watts\n3 Speed Settings"),
+    ("film over its year", "Films:\n12 Angry Men\n1957 Drama"),
+    ("a flat ends a line", "Released on 5 March\n2019 Berlin"),
+    (
+        "a year after a month",
+        "As of July 2025 The Top 10 Apps; by Jane Roe, Nov. 19, 2025 Carl Court via Getty",
+    ),
+    ("a copyright year", "Copyright © 2025 Paper Trails. All rights reserved."),
+    ("thousands of a price", "Verdi $1,550,000 Incline Village $1,595,000 Spanish Springs"),
+    ("a zero count", "Best Answers: 0 Trophy Points: 113\n0 Back To Top"),
+    (
+        "two counts of one noun",
+        "Editor-in-Chief\n108 Published Articles\n3824 Edited Articles\nCountries Visited",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), STREET_DECOYS, ids=[k for k, _ in STREET_DECOYS])
+def test_street_decoys_are_no_addresses(redactor, kind, text):
+    assert not [h for h in redactor.find_batch([text], ["en"])[0] if h[2] == "STREET_ADDRESS"]
 
 
 # --------------------------------------------------------------------------- Faker in the tests' locales

@@ -1,7 +1,7 @@
 """PII benchmark on real text: recall per type, clean documents altered, code/math exactness, docs/s.
 
-    PYTHONPATH=. .venv/bin/python -m bench.pii.evaluate [--split dev|heldout] [--per-lang 250]
-        [--person contact|all|none] [--misses TYPE] [--alarms]
+    PYTHONPATH=. .venv/bin/python -m bench.pii.evaluate [--split dev|heldout|blind] [--per-lang 250]
+        [--person contact|all|none] [--misses TYPE] [--miss-kinds TYPE] [--alarms]
 
 Base text: Debian documentation in English and seven translations (bench/pii/corpus.py); PII from Faker
 locales the tests do not use (bench/pii/plant.py). Each document's language is set by the project's
@@ -19,7 +19,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from bench.pii.corpus import SOURCES, base_documents
-from bench.pii.plant import STRUCTURED, EvalDoc, Planter
+from bench.pii.plant import SEEDS, STRUCTURED, EvalDoc, Planter
 from classifiers.langid import LangId
 from pipeline.pii import PiiRedactor
 from pipeline.pii.density import density, word_count
@@ -57,7 +57,7 @@ def context(text: str, start: int, end: int, width: int = 50) -> str:
 
 
 def build(split: str, per_lang: int) -> list[EvalDoc]:
-    docs = Planter(split).build(base_documents(list(SOURCES), per_lang))
+    docs = Planter(split).build(base_documents(list(SOURCES), per_lang, seed=SEEDS[split][0]))
     langid = LangId()
     for doc in docs:
         doc.lang = langid.predict(doc.text)[0]
@@ -80,6 +80,7 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
     planted, recalled = Counter(), Counter()
     by_lang: dict[str, Counter] = defaultdict(Counter)
     misses: list[str] = []
+    miss_kinds: Counter = Counter()
     for doc, spans in zip(docs, found, strict=True):
         for start, end, entity, style in doc.pii:
             if entity == "PERSON" and doc.lang not in models:
@@ -91,6 +92,8 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
             by_lang[entity][(doc.source_lang, 1)] += hit
             if not hit and entity == args.misses:
                 misses.append(f"{doc.source_lang:5} {style:22} {context(doc.text, start, end)}")
+            if entity == args.miss_kinds:
+                miss_kinds[style, hit] += 1
     words = [word_count(d.text) for d in docs]
     print(f"\n== split {args.split}, person={config.person}, ner_models={dict(models)} ==")
     print(
@@ -104,7 +107,7 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
     )
     langs = list(SOURCES)
     print(f"{'entity':<16}{'planted':>8}{'recall':>8}   " + " ".join(f"{lang:>6}" for lang in langs))
-    for entity in (*STRUCTURED, "PERSON", "CJK_ADDRESS"):
+    for entity in (*STRUCTURED, "PERSON", "NON_LATIN_ADDRESS"):
         if planted[entity]:
             cells = []
             for lang in langs:
@@ -114,7 +117,10 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
                 f"{entity:<16}{planted[entity]:>8}{recalled[entity] / planted[entity]:>8.3f}   "
                 + " ".join(cells)
             )
-    print("  (PERSON: contact names on documents whose language has a model; CJK_ADDRESS: not targeted)")
+    print(
+        "  (PERSON: contact names on documents whose language has a model; "
+        "NON_LATIN_ADDRESS: CJK, Greek, Cyrillic, not targeted)"
+    )
 
     real = real_pii()
     clean = [(d, f) for d, f in zip(docs, found, strict=True) if d.clean]
@@ -173,14 +179,20 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
     )
     for line in misses:
         print("  miss", line)
+    for style in sorted({style for style, _ in miss_kinds}):
+        n = miss_kinds[style, False] + miss_kinds[style, True]
+        print(f"  {args.miss_kinds} {style:22} planted {n:4}, missed {miss_kinds[style, False]:4}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("dev", "heldout"), default="heldout")
+    parser.add_argument("--split", choices=tuple(SEEDS), default="heldout")
     parser.add_argument("--per-lang", type=int, default=250, help="documents per source language")
     parser.add_argument("--person", choices=("contact", "all", "none"), default="contact")
     parser.add_argument("--misses", help="print the missed values of this type")
+    parser.add_argument(
+        "--miss-kinds", help="count the planted and missed values of this type by style (locale), no values"
+    )
     parser.add_argument("--alarms", action="store_true", help="print every false alarm")
     parser.add_argument("--real", action="store_true", help="list the values redacted on clean documents")
     args = parser.parse_args()

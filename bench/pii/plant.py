@@ -1,9 +1,11 @@
 """PII planted into real documents at recorded spans, with Faker locales the tests and recognizers never used.
 
-The tests generate with en_US, en_GB, de_DE, fr_FR, es_ES, nl_NL and pt_BR; this benchmark draws from two
-other locale sets: DEV (the misses we looked at while improving) and HELDOUT (figures only, never read
-value by value). it_IT, nl_BE and en_IN are the only Faker locales with Italian, Belgian-Dutch and Indian
-street formats, and en_US's military addresses the only military ones, so they are in both sets. Values
+The tests generate with en_US, en_GB, de_DE, fr_FR, es_ES, nl_NL and pt_BR; this benchmark draws from
+three other locale sets: DEV and HELDOUT (both read miss by miss while improving the recognizers) and
+BLIND (locales neither of them nor the tests use; its misses are read by kind only, never by value).
+it_IT, nl_BE and en_IN are the only Faker locales with Italian, Belgian-Dutch and Indian street formats,
+and en_US's military addresses the only military ones, so they are in both DEV and HELDOUT; military
+addresses are in every split. Values
 are Faker's raw output, valid in their numbering plan or not (a person writes an invalid number as
 often as a valid one), in the groupings people type. Clean documents get decoys instead: technical
 strings that look like PII and are not.
@@ -37,17 +39,30 @@ HELDOUT = (
     "en_AU", "en_NZ", "en_PH", "en_IN", "de_CH", "fr_CA", "es_AR", "es_CO", "es_CL", "it_IT", "nl_BE",
     "da_DK", "fi_FI", "no_NO", "hu_HU", "ro_RO", "tr_TR", "ko_KR", "zh_TW", "sk_SK",
 )  # fmt: skip
-SPLITS = {"dev": DEV, "heldout": HELDOUT}
-# Street styles the issue names (US, UK, EU, Indian, military); CJK addresses are reported apart.
-_CJK_LOCALES = ("ja_JP", "zh_CN", "zh_TW", "ko_KR")
+# Every Faker 40 locale the tests, DEV and HELDOUT leave out that has a phone, bank, person or Latin-script
+# street provider of its own (lv_LV, lt_LT, et_EE, fr_BE, de_LU, de_LI, is_IS, ga_IE, en_KE, en_NG, en_PK
+# have no street provider: their streets are not drawn). el_GR, ru_RU and uk_UA write their streets in
+# Greek and Cyrillic script: reported apart, as CJK streets are.
+BLIND = (
+    "en_BD", "en_MS", "en_KE", "en_NG", "en_PK", "ga_IE", "de_LU", "de_LI", "fr_BE", "fr_DZ", "it_CH",
+    "hr_HR", "sl_SI", "lv_LV", "lt_LT", "et_EE", "is_IS", "az_AZ", "id_ID", "vi_VN", "zu_ZA", "el_GR",
+    "ru_RU", "uk_UA",
+)  # fmt: skip
+SPLITS = {"dev": DEV, "heldout": HELDOUT, "blind": BLIND}
+# (base-text seed, planting seed): BLIND draws other base documents where a language has more than
+# enough, so that its clean documents are not the ones the other splits' false alarms were read on.
+SEEDS = {"dev": (7, 13), "heldout": (7, 13), "blind": (29, 31)}
+# Street styles the issue names (US, UK, EU, Indian, military); addresses in CJK, Greek and Cyrillic script
+# are reported apart, as NON_LATIN_ADDRESS.
+_NON_LATIN = ("ja_JP", "zh_CN", "zh_TW", "ko_KR", "el_GR", "ru_RU", "uk_UA")
 _NO_STREETS = ("ja_JP", "zh_CN", "zh_TW", "ko_KR", "pl_PL", "sv_SE", "cs_CZ", "da_DK", "fi_FI", "no_NO",
                "hu_HU", "ro_RO", "tr_TR", "sk_SK")  # fmt: skip
 # The document's language -> locales whose values a page in that language most often carries.
 _LANG_LOCALES = {
-    "de": ("de_AT", "de_CH"),
-    "fr": ("fr_CH", "fr_CA"),
+    "de": ("de_AT", "de_CH", "de_LU", "de_LI"),
+    "fr": ("fr_CH", "fr_CA", "fr_BE", "fr_DZ"),
     "es": ("es_MX", "es_AR", "es_CO", "es_CL"),
-    "it": ("it_IT",),
+    "it": ("it_IT", "it_CH"),
     "pt": ("pt_PT",),
     "ja": ("ja_JP",),
     "zh-cn": ("zh_CN", "zh_TW"),
@@ -80,6 +95,9 @@ class Values:
         self.fakers = {loc: Faker(loc) for loc in (*self.locales, "en_US")}
         for i, f in enumerate(self.fakers.values()):
             f.seed_instance(seed + i)
+            for provider in f.providers:  # it_IT lists its cities from a set: their order changed every run
+                if type(provider).__module__ == "faker.providers.address.it_IT":
+                    provider.cities = sorted(provider.cities)
 
     def localized(self, provider: str, method: str) -> tuple[str, ...]:
         """Locales of the split with their own Faker `provider` that has `method` (others fall back to a
@@ -103,7 +121,7 @@ class Values:
         return getattr(self, kind.lower())(lang)
 
     def person(self, lang: str) -> tuple[str, str]:
-        loc = self.locale(lang, tuple(x for x in self.locales if x not in _CJK_LOCALES))
+        loc = self.locale(lang, tuple(x for x in self.locales if x not in _NON_LATIN))
         f = self.fakers[loc]
         return f"{f.first_name()} {f.last_name()}", loc
 
@@ -175,8 +193,8 @@ class Values:
         )
         return self.fakers[loc].street_address(), loc
 
-    def cjk_address(self, lang: str) -> tuple[str, str]:
-        loc = self.rng.choice([x for x in self.locales if x in _CJK_LOCALES])
+    def non_latin_address(self, lang: str) -> tuple[str, str]:
+        loc = self.rng.choice([x for x in self.locales if x in _NON_LATIN])
         return self.fakers[loc].address().replace("\n", " "), loc
 
     def url_credentials(self, lang: str) -> tuple[str, str]:
@@ -206,7 +224,7 @@ class Values:
         ), "bearer"
 
     def city_line(self, lang: str) -> str:
-        f = self.fakers[self.locale(lang, tuple(x for x in self.locales if x not in _CJK_LOCALES))]
+        f = self.fakers[self.locale(lang, tuple(x for x in self.locales if x not in _NON_LATIN))]
         return f"{f.postcode()} {f.city()}"
 
 
@@ -299,7 +317,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "連絡先：{PERSON}、電話 {PHONE_NUMBER}",
         "緊急の場合は {PHONE_NUMBER} にお電話ください。",
         "送付先：{STREET_ADDRESS}",
-        "送付先：{CJK_ADDRESS}",
+        "送付先：{NON_LATIN_ADDRESS}",
         "注文はカード {CREDIT_CARD} で支払われました。",
         "寄付は IBAN {IBAN_CODE} へお振り込みください。",
         "ファイアウォールのログによると、攻撃は {IP_ADDRESS} から来ました。",
@@ -310,7 +328,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "联系人：{PERSON}，电话 {PHONE_NUMBER}",
         "紧急问题请拨打 {PHONE_NUMBER}。",
         "邮寄地址：{STREET_ADDRESS}",
-        "邮寄地址：{CJK_ADDRESS}",
+        "邮寄地址：{NON_LATIN_ADDRESS}",
         "订单使用卡号 {CREDIT_CARD} 支付。",
         "捐款可汇至 IBAN {IBAN_CODE}。",
         "根据防火墙日志，攻击来自 {IP_ADDRESS}。",
@@ -371,7 +389,8 @@ def fill(template: str, rng: random.Random) -> str:
 class Planter:
     """Turns base documents into evaluation documents: PII planted in half of them, decoys in the rest."""
 
-    def __init__(self, split: str, seed: int = 13):
+    def __init__(self, split: str, seed: int | None = None):
+        seed = SEEDS[split][1] if seed is None else seed
         self.rng = random.Random(seed)
         self.values = Values(split, seed)
 
@@ -423,7 +442,9 @@ class Planter:
                     out.append(self.values.city_line(lang))
                 else:
                     value, style = self.values.make(name, lang)
-                    entity = {"BEARER": "SECRET", "CJK_ADDRESS": "CJK_ADDRESS"}.get(name, name)
+                    entity = "SECRET" if name == "BEARER" else name
+                    if entity == "STREET_ADDRESS" and style in _NON_LATIN:
+                        entity = "NON_LATIN_ADDRESS"
                     doc.pii.append((offset, offset + len(value), entity, style))
                     out.append(value)
                 cursor = match.end()

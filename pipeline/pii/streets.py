@@ -50,8 +50,9 @@ def alternation(words: Iterable[str], word_start: bool = False) -> str:
 
 _CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ])"
 # A capitalized word of two letters or more (O'Neill, Saint-Denis), or an abbreviation of up to three with
-# its dot (St., Pte., J.J.); no other dot, so "4 Pack. Keep Track" is two sentences, not a street.
-_WORD = rf"(?:{_CAP}['’]?[^\W\d_]+(?:['’-][^\W\d_]+)*|(?:{_CAP}[^\W\d_]{{0,2}}\.)+)"
+# its dot (St., Pte., J.J.; Portuguese titles keep their ordinal indicator: Eng.º, Dr.ª); no other dot, so
+# "4 Pack. Keep Track" is two sentences, not a street.
+_WORD = rf"(?:{_CAP}['’]?[^\W\d_]+(?:['’-][^\W\d_]+)*|(?:{_CAP}[^\W\d_]{{0,2}}\.[ºª]?)+)"
 _SP = r"[ \t\u00a0]"
 
 # USPS Publication 28 appendix C1 street suffixes and their abbreviations; Royal Mail, Australia Post and
@@ -96,22 +97,34 @@ _UNIT_WORDS = (
     "Apt Apartment Suite Ste Unit Flat Floor Room Bldg Building Appartamento Piano Interno Int Scala Piso "
     "Puerta Escalera Depto Dpto Departamento Apto Apartamento Edif Edificio Interior Local Oficina Of "
     "Casa Lote "
-    "Manzana Mz Lt Bloco Sala Andar Étage étage app appt bureau porte bus Bus Stiege Tür Top"
+    "Manzana Mz Lt Bloco Sala Andar Étage étage app appt bureau porte bus Bus Stiege Tür Top "
+    # USPS Publication 28 appendix C2 writes the secondary unit designators in capitals
+    "APT STE SUITE UNIT BLDG FL RM"
 ).split()
 _UNIT_WORD = alternation(_UNIT_WORDS)
 _UNIT_VALUE = r"(?:\d[\w-]{0,5}|[A-Za-z]\d{0,4}\b)"  # 508, 3B, B, C103: "approaches" is no flat
-_UNIT = rf"(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{0,2}}"
+# a flat, suite or floor after the street: Suite 508, # 1100, STE F, 2nd Floor (USPS writes "FL 2")
+_UNIT = (
+    rf"(?:{_SP}*,?{_SP}+(?:(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}|\d{{1,2}}(?:st|nd|rd|th){_SP}+Floor\b))"
+    "{0,2}"
+)
+# USPS and Royal Mail let the flat or suite stand on the line below the street (21 Jump Street\nSuite 28A)
+_UNIT_LINE = rf"(?:{_SP}*\n{_SP}*(?:{_UNIT_WORD}\.?|#){_SP}*{_UNIT_VALUE}(?!\w))?"
+# USPS's post-directionals: 287 Park Avenue South, 12 Main St NW
+_POST_DIRECTION = rf"(?:{_SP}+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b(?!['’-]))?"
 _NAME_WORD = rf"(?!{_UNIT_WORD}(?:\.|{_SP}*\d)){_WORD}"  # a word of a street's name, not "Suite 5" after it
 # A unit, lot or block before the house number: Unit 5, 12 Smith St (Australia Post); Blk 5 Lot 6 (the
 # Philippines); India Post's house, flat, plot and door numbers (H.No. 12-3-45, #12, Flat No. 3B).
 _BUILDING = (
     "(?:Building|Bldg|Tower|Towers|Suites|Plaza|Center|Centre|House|Court|Residences|Apartment|Apartments|"
-    "Condominium|Condominiums|Mansion|Mansions|Hall)"
+    "Condominium|Condominiums|Mansion|Mansions|Hall|Place)"
 )
+# Block and lot, the house number of the Philippines' subdivisions: "B14 L09 Rose Street", "Blk 5 Lot 6"
+_BLOCK_LOT = rf"(?:B|Blk\.?{_SP}*)\d{{1,3}},?{_SP}+(?:L|Lot\.?{_SP}*)\d{{1,3}}\b"
 _EN_LEAD_UNIT = (
     rf"(?:(?:Unit|Apt|Apartment|Suite|Level|Lot|Shop|Flat|Villa|Blk|Block|Bldg|Building|Floor|Room|Studio)\.?"
     rf"{_SP}*\d{{1,5}}[A-Za-z]?{_SP}*[,/]?{_BREAK}?"
-    rf"|B\d{{1,3}}{_SP}+L\d{{1,3}}{_SP}+"  # B14 L09: block and lot
+    rf"|{_BLOCK_LOT}{_SP}+"
     # 7th Floor Larsen Building, / 7F Cucumber Suites, / Mcgee Building, (a building before the street)
     rf"|(?:\d{{1,2}}(?:F|st|nd|rd|th){_SP}*(?:Floor{_SP}+)?)?(?:(?:{_WORD}{_SP}+){{0,3}}{_BUILDING}\.?"
     rf"(?:{_SP}+\d{{1,3}})?{_SP}*){{1,2}},?{_BREAK})"
@@ -123,12 +136,21 @@ _EN_LEAD_NUMBER = (
 )
 _EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
+# USPS Publication 28's last line, CITY ST ZIP (the states, territories and military codes of its
+# appendix B): "Detroit, MI 48226" after a street says that the capitalized words before it are a town.
+_US_STATES = (
+    "AL AK AS AZ AR CA CO CT DE DC FM FL GA GU HI ID IL IN IA KS KY LA ME MH MD MA MI MN MS MO MT NE NV "
+    "NH NJ NM NY NC ND MP OH OK OR PW PA PR RI SC SD TN TX UT VT VI VA WA WV WI WY AA AE AP"
+).split()
+_US_LAST_LINE = (
+    rf"(?:{_WORD}{_SP}+){{0,2}}{_WORD},?{_SP}+{alternation(_US_STATES)},?{_SP}+\d{{5}}(?:-\d{{4}})?\b"
+)
 # At least one word names the street: "2 Follow" or "1 Front" alone is prose.
-# What may follow a street type: a direction, a flat, a comma, a line end, lower case. Another capitalized
-# word makes it a title ("2 Week California Road Trip", "3D Wave Acoustic Wall Panel").
+# What may follow a street type: a direction, a flat, a comma, a line end, lower case, a US last line.
+# Another capitalized word makes it a title ("2 Week California Road Trip", "3D Wave Acoustic Wall Panel").
 _AFTER_TYPE = (
     rf"(?!-\w|{_SP}*&|{_SP}+(?!(?:North|South|East|West|N|S|E|W|NE|NW|SE|SW|Extension|Ext|Phase)\b"
-    rf"|{_UNIT_WORD}\b)[A-Z][a-z])"  # nor a hyphen ("5 Best Road-Running Shoes") or "&" ("Point & Shoot")
+    rf"|{_UNIT_WORD}\b|{_US_LAST_LINE})[A-Z][a-z])"  # nor a hyphen ("5 Best Road-Running Shoes") or "&"
 )
 _EN_STREET = (
     rf"(?:(?:{_NAME_WORD}|{_ORDINAL}|[NSEW]\b|[NS][EW]\b){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
@@ -137,10 +159,12 @@ _EN_STREET = (
 # 1600 Amphitheatre Parkway / 838 Washington Knolls Suite 508 / 12/4 Gandhi Nagar / 2822-A Uranus Street
 _EN_NUMBER_FIRST = re.compile(
     rf"{_EN_LEAD_UNIT}{{0,2}}{_EN_LEAD_NUMBER}?"
-    rf"\d{{1,6}}[A-Za-z]?(?:[/-](?:\d{{1,5}}[A-Za-z]?|[A-Za-z]\b))*,?{_BREAK}{_EN_STREET}{_UNIT}"
+    rf"(?:\d{{1,6}}[A-Za-z]?(?:[/-](?:\d{{1,5}}[A-Za-z]?|[A-Za-z]\b))*|{_BLOCK_LOT}),?{_BREAK}{_EN_STREET}"
+    rf"{_POST_DIRECTION}{_UNIT}{_UNIT_LINE}"
     rf"(?:,?{_BREAK}RD{_SP}+\d{{1,3}}\b)?"  # NZ Post rural delivery: 26 Shaw-Baker Track RD 10
-    # Yakal Estates, Palanan Avenue / 15th Avenue, Pluto Estates Phase 4: street and estate
-    rf"(?:{_SP}+Phase{_SP}+\d{{1,2}}\b)?(?:,{_SP}+{_EN_STREET}(?:{_SP}+(?:Phase{_SP}+)?\d{{1,4}}\b)?)?"
+    # Yakal Estates, Palanan Avenue / 15th Avenue, Pluto Estates Phase 4 / Canopus Homes 6, 2nd Drive: a
+    # street and its estate (or phase) in the Philippines
+    rf"(?:{_SP}+(?:Phase{_SP}+)?\d{{1,2}}\b)?(?:,{_SP}+{_EN_STREET}(?:{_SP}+(?:Phase{_SP}+)?\d{{1,4}}\b)?)?"
 )
 # H.No. 894, Mittal: India Post's house-number words mark an address even before a street without a type
 _EN_HOUSE_NAMED = re.compile(
@@ -216,7 +240,8 @@ _COLOMBIAN_AXES = "[Cc]alle|Cl|[Cc]arrera|Cra|Cr|Kr|Transversal|Tv|Tr|Diagonal|D
 _ROMANCE = re.compile(
     # the grid first: its cardinal after the number is part of the address
     # Calle 45 # 12-34 / Cl. 23 # 5-5 Sur / Av. calle 129 # 6-64: Colombia's grid (nomenclatura urbana)
-    rf"(?:(?:Avenida|Av\.?){_SP}+)?(?:{_COLOMBIAN_AXES})\.?{_SP}+(?:\d{{1,3}}[A-Zª]?|{_NAME_WORD})"
+    rf"(?:(?:Avenida|Av\.?){_SP}+)?(?:{_COLOMBIAN_AXES})\.?{_SP}+"
+    rf"(?:\d{{1,3}}[A-Zª]?|{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,2}})"  # Avenida La Unión # 49-5
     rf"(?:{_SP}?Bis)?(?:{_SP}?[A-Z]\b)?(?:{_SP}+{_CARDINAL})?{_SP}*(?:#|No\.?|N[º°]){_SP}*\d{{1,3}}[A-Z]?"
     rf"{_SP}?-{_SP}?\d{{1,3}}(?:{_SP}+{_CARDINAL})?"
     # Calle de Ana Pérez 45 / Via Roma, 12 Appartamento 3 / Rua das Flores, 100 / rue du Lac 12 / Largo X, S/N
@@ -269,6 +294,33 @@ _TYPELESS_OVER_POSTCODE = re.compile(
 _TYPELESS_WITH_UNIT = re.compile(
     rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{1,2}}"
 )
+# A street whose type is missing, misspelled or left out of the lists above ("636 Sarkar", "39449 allé
+# Massé", "Apt. 173 84 Simmons Dip"): a number and a name prove nothing alone, so it is an address only
+# beside what UPU S42's templates put around one: a postcode and town after it, an address label before
+# it, or a flat or suite after it (see _Page._typeless_first).
+_TYPELESS_FIRST = re.compile(
+    rf"\d{{1,6}}[A-Za-z]?(?:/\d{{1,5}}[A-Za-z]?)*,?(?P<gap>{_BREAK})(?:[a-zà-ÿ]{{2,10}}{_SP}+)?"
+    rf"{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}(?P<unit>{_UNIT})"
+)
+# a year is no postcode here: "12 Angry Men\n1957 Drama"; a US last line is (300 Broadway,\nSan Francisco,
+# CA 94133)
+_POSTCODE_AFTER = re.compile(
+    rf"(?:,{_SP}+|,?{_SP}*\n{_SP}*)(?:(?!(?:19|20)\d\d\b)(?:{_POSTCODE}){_SP}+{_CAP}|{_US_LAST_LINE})"
+)
+# an item of a list of counts ("4 USB Ports", "1200 Watts"), before or after the candidate
+_NUMBERED_ITEM = re.compile(rf"[ \t\u00a0]*\d{{1,6}}[A-Za-z]?{_SP}+[^\W\d_]")
+# The designators that name a dwelling or an office (USPS C2, Canada Post, Correos, Poste Italiane): a
+# floor, room or building alone ("Escape Room 2", "Top 5") does not make a number and a name an address,
+# nor do the designators that prose uses for other things ("Grade 5 Math Unit 3", "3 Hours # 2", "Int 32").
+_DWELLING_WORDS = (
+    "Apt Apartment Suite Ste Flat APT STE SUITE app appt bureau Appartamento Interno Depto Dpto "
+    "Departamento Apto Apartamento Puerta Stiege Tür"
+).split()
+_DWELLING = alternation(_DWELLING_WORDS)
+_DWELLING_AFTER = re.compile(rf"{_SP}*,?{_SP}+{_DWELLING}(?:\.|\b){_SP}*{_UNIT_VALUE}")
+# Apt. 173 84 Simmons Dip: a flat before the house number on its line (Australia Post, Royal Mail); a flat
+# that ends a line is the street's above it ("... Apt. 566\n9726 Pasquier-la-Ville" is a town)
+_DWELLING_BEFORE = re.compile(rf"{_DWELLING}\.?{_SP}*{_UNIT_VALUE}{_SP}*[,/]?{_SP}+")
 # Post-office boxes reach a person as surely as a street: PO Box (USPS, Australia Post's GPO Box, Locked
 # Bag), Postfach, case/boîte postale, BP, apartado, casilla, caixa postal, casella postale, postbus.
 _POSTAL_BOX = re.compile(
@@ -293,6 +345,8 @@ _NUMBER_FIRST_ANCHOR = re.compile(
 # A word (or "," "." "°" "#"), a space, a number: "Via Roma, 12", "Str. 5", "N° 84".
 _NUMBER_LAST_ANCHOR = re.compile(r"[ \t\u00a0](?<=[^\W\d_][ \t\u00a0]|[,.°º#][ \t\u00a0])(?=\d)")
 _COLON = re.compile("[:：]")
+_BLOCK_LOT_START = re.compile(rf"B(?<![\w.]B)(?=(?:lk\.?{_SP}*)?\d{{1,3}},?{_SP}+(?:L|Lot\.?{_SP}*)\d)")
+_ZERO = re.compile(r"0+(?!\w)")
 _NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
 _NUMBER_THEN_WORD = re.compile(
     r"\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th))"
@@ -308,6 +362,7 @@ _NOT_STREET_NAMES = frozenset(
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Fall Winter".split()
 )
 _ROMANCE_REACH = 90  # characters from a street type to its number
+_LEAD_REACH = 64  # characters of flats, floors and buildings before a house number
 _GERMANIC_REACH = 60  # characters of a compound street name
 
 
@@ -337,6 +392,10 @@ class StreetAddresses:
             spans |= page.at(at)
         for at in no_number:
             spans |= page.number_last(at)
+        for block in _BLOCK_LOT_START.finditer(text):  # no digit of "B14 L09" follows a space
+            street = _EN_NUMBER_FIRST.match(text, block.start())
+            if street:
+                spans.add(street.span())
         if any(word in text for word in _FRENCH_NAMED_WORDS):  # a substring test per word is far cheaper
             spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
         for start, end in sorted(spans):
@@ -345,15 +404,23 @@ class StreetAddresses:
 
 _YEAR = re.compile(r"(?:1[89]|20)\d\d(?!\d)")
 _YEAR_BEFORE = re.compile(
-    r"(?i:\b(?:in|since|from|until|till|by|of|the|my|our|their|its|and|or|for|per|each|every)\s+)$"
+    r"(?:(?i:\b(?:in|since|from|until|till|by|of|the|my|our|their|its|and|or|for|per|each|every))"
+    # a date or a copyright line: "July 2025 The Top 10", "Nov. 19, 2025 Carl Court", "© 2025 Paper Trails"
+    r"|\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d{1,2}(?:st|nd|rd|th)?,)?"
+    r"|©|\([Cc]\)|Copyright)\s+$"
 )
+
+
+def _names_no_street(words: str) -> bool:
+    """Whether a month or a season is among the words ("Nov. 19, 2025 Carl Court" is a date)."""
+    return not _NOT_STREET_NAMES.isdisjoint(word.rstrip(".") for word in words.split())
 
 
 def _year(text: str, at: int) -> bool:
     """A year rather than a house number: "In 2025, businesses", "Since 2013 Green Roads has"."""
     year = _YEAR.match(text, at)
     return bool(year) and (
-        text[year.end() : year.end() + 1] == "," or _YEAR_BEFORE.search(text, max(0, at - 8), at) is not None
+        text[year.end() : year.end() + 1] == "," or _YEAR_BEFORE.search(text, max(0, at - 20), at) is not None
     )
 
 
@@ -392,8 +459,15 @@ class _Page:
         text = self.text
         found = set()
         before = text[max(0, at - 24) : at]
-        if _NUMBER_THEN_WORD.match(text, at) and not _year(text, at):  # number first: English, French, ...
-            lead = _EN_LEAD.search(text, max(0, at - 40), at)
+        # number first: English, French, ...; not the thousands of a price ("$1,550,000 Incline Village"),
+        # nor a 0 unless a label says that it is an address ("0 Trophy Points", "0 Back To Top")
+        if (
+            _NUMBER_THEN_WORD.match(text, at)
+            and not _year(text, at)
+            and not (text[at - 1 : at] == "," and text[at - 2 : at - 1].isdigit())
+            and not (_ZERO.match(text, at) and not self._labelled(at))
+        ):
+            lead = _EN_LEAD.search(text, max(0, at - _LEAD_REACH), at)
             start = lead.start() if lead else at
             matches = [
                 _EN_NUMBER_FIRST.match(text, start),
@@ -407,6 +481,7 @@ class _Page:
             if military:
                 matches.append(_MILITARY.match(text, at - len(before) + military.start()))
             found |= {m.span() for m in matches if m}
+            found |= self._typeless_first(start, at)
         if at >= 2 and (text[at - 2].isalpha() or text[at - 2] in _BEFORE_SPACE):  # number last
             found |= self.number_last(at)
         if _BOX_WORDS.search(before) and _POSTAL_BOX_BEFORE.search(before):
@@ -447,6 +522,46 @@ class _Page:
                     found.add((head.start(), tail.end()))
         return found
 
+    def _typeless_first(self, start: int, at: int) -> set[tuple[int, int]]:
+        """636 Sarkar, 560001 Bengaluru / 送付先：1 Johnny Key / 565 allé Desjardins Suite 918 / Apt. 173
+        84 Simmons Dip (see _TYPELESS_FIRST); `start` is the flat or floor before the number, or the number
+        itself."""
+        text = self.text
+        street = _TYPELESS_FIRST.match(text, at)
+        if not street or _names_no_street(street.group()):
+            return set()
+        labelled = self._labelled(start)
+        line_item = start == 0 or text[start - 1] == "\n" or text[start - 2 : start] == ", "
+        if labelled:  # the label carries the number over a line break too: 送付先：093\nBorde
+            return {(start, street.end())}
+        if "\n" in street.group("gap"):
+            return set()
+        if _DWELLING_AFTER.match(street.group("unit")) or _DWELLING_BEFORE.fullmatch(text, start, at):
+            return {(start, street.end())}
+        postcode = line_item and _POSTCODE_AFTER.match(text, street.end())
+        if postcode and not self._among_counts(start, street.end(), postcode.end()):
+            return {(start, street.end())}
+        return set()
+
+    def _labelled(self, at: int) -> bool:
+        """Whether an address label ("Address:", "送付先：") stands right before `at`."""
+        i = bisect.bisect_right(self.labels, at) - 1
+        return i >= 0 and not self.text[self.labels[i] : at].strip()
+
+    def _among_counts(self, start: int, end: int, town: int) -> bool:
+        """Whether the street [start, end) and its town line (which `town` is in) are items of a list of
+        counts: the item before or after them is a count too ("4 USB Ports\n1200 Watts\n3 Speed Settings"),
+        or both count the same noun ("108 Published Articles\n3824 Edited Articles")."""
+        text = self.text
+        cut = max(text.rfind("\n", 0, start - 1), text.rfind(", ", 0, start - 2) + 1)
+        if start > 1 and _NUMBERED_ITEM.match(text, cut + 1, start):
+            return True
+        ends = [i for i in (text.find("\n", town), text.find(",", town)) if i >= 0]
+        town_line = text[town : min(ends) if ends else len(text)].split()
+        if town_line and town_line[-1] == text[start:end].split()[-1]:
+            return True
+        return bool(ends) and _NUMBERED_ITEM.match(text, min(ends) + 1) is not None
+
     def _typeless(self, at: int) -> set[tuple[int, int]]:
         """Los Pinos 26 Dpto. 895 / Lautaro 79, H-8815 Széknémeti / Address: Baker 12 (see _POSTCODE)."""
         text = self.text
@@ -460,7 +575,7 @@ class _Page:
         house = _HOUSE_END.match(text, at)
         if (
             not name
-            or not _NOT_STREET_NAMES.isdisjoint(name.group().split())
+            or _names_no_street(name.group())
             or (house and _YEAR.fullmatch(house.group().split()[0]))
         ):
             return set()
