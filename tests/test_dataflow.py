@@ -19,32 +19,22 @@ ROOT = Path(__file__).resolve().parents[1]
 GRAPH_LIMIT_MIB = 10 / 4
 
 
-def test_default_graph_translates_for_dataflow_offline(tmp_path):
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.beam.cli",
-            "run",
-            "--input",
-            str(ROOT / "data/sample/*.warc.gz"),
-            "--output",
-            str(out),
-            "--runner=DataflowRunner",
-            "--project",
-            "my-project",
-            "--region",
-            "us-central1",
-            "--temp_location",
-            "gs://my-bucket/tmp",
-            "--dry-run",
-        ],
+def dry_run(out: Path, temp_location: str, timeout: int) -> subprocess.CompletedProcess:
+    """`curate run --runner=DataflowRunner ... --dry-run` on the sample corpus, offline."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.beam.cli", "run", "--input", str(ROOT / "data/sample/*.warc.gz"),
+         "--output", str(out), "--runner=DataflowRunner", "--project", "my-project",
+         "--region", "us-central1", "--temp_location", temp_location, "--dry-run"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
     )
+
+
+def test_default_graph_translates_for_dataflow_offline(tmp_path):
+    out = tmp_path / "out"
+    proc = dry_run(out, "gs://my-bucket/tmp", timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     summary = re.search(
         r"dry run for DataflowRunner: (\d+) transforms, pipeline graph ([\d.]+) MiB", proc.stdout
@@ -57,29 +47,6 @@ def test_default_graph_translates_for_dataflow_offline(tmp_path):
 
 
 def test_an_invalid_bucket_fails_at_once_instead_of_retrying_the_network(tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pipeline.beam.cli",
-            "run",
-            "--input",
-            str(ROOT / "data/sample/*.warc.gz"),
-            "--output",
-            str(tmp_path / "out"),
-            "--runner=DataflowRunner",
-            "--project",
-            "my-project",
-            "--region",
-            "us-central1",
-            "--temp_location",
-            "gs://B/tmp",
-            "--dry-run",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = dry_run(tmp_path / "out", "gs://B/tmp", timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("error: --temp_location: Invalid GCS bucket")
