@@ -15,7 +15,7 @@ setup(
     python_requires=">=3.11",
     # tools/ (the generated sample corpus), tests/ and bench/ stay in the checkout, off the workers.
     packages=find_packages(include=["schemas*", "filters*", "classifiers*", "pipeline*"]),
-    package_data={"filters": ["data/**/*"]},
+    package_data={"filters": ["data/**/*"], "pipeline": ["extract/data/*"]},
     install_requires=[
         "apache-beam>=2.60",
         "pyarrow>=15",

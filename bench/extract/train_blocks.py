@@ -1,6 +1,6 @@
 """Train the native extractor's block classifier on webpages-dev, and measure it by site.
 
-    .venv/bin/python -m bench.extract.train_blocks [--folds 5] [--write]
+    .venv/bin/python -m bench.extract.train_blocks [--folds 5] [--write | --check]
 
 Every text block of every page gets the features of `pipeline.extract.blocks.FEATURES` and a label:
 the share of its word 4-grams found in the page's annotated main content (short blocks: found as a
@@ -8,13 +8,14 @@ whole), >= 0.5 is content. Blocks weigh their word count over the page's truth l
 counts about as much as in the per-page metrics. Scores are measured by k-fold cross-validation
 grouped by site (registered domain): a fold never trains and tests on one site. The rendered text of
 each held-out page is scored with the usual metrics (webpages.py) at a few keep thresholds.
-`--write` trains on all pages and writes pipeline/extract/data/blocks.json with the threshold
+`--write` trains on all pages and writes pipeline/extract/data/blocks.json.gz with the threshold
 that was best in cross-validation. Numpy only.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import re
 from collections import defaultdict
@@ -26,7 +27,7 @@ from bench.extract.webpages import WebPage, WebTally, inline_paragraphs, link_su
 from pipeline.extract.blocks import CODE_TAG, FEATURES, MATH_TAG, Blocks, features
 from pipeline.extract.classify import decide
 from pipeline.extract.decode import Deadline, decode_html
-from pipeline.extract.model import MODEL_PATH, BlockModel
+from pipeline.extract.model import MODEL_PATH, BlockModel, load_model
 from pipeline.extract.native import Finished, _Page, parse_page, render
 
 _WORD = re.compile(r"\w+")
@@ -194,7 +195,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--write", action="store_true", help=f"train on all pages, write {MODEL_PATH}")
-    parser.add_argument("--check", action="store_true", help=f"train on all pages, compare with {MODEL_PATH}")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"retrain on all pages at the shipped threshold, compare bytes with {MODEL_PATH}",
+    )
     args = parser.parse_args()
     pages = load_webpages()
     if not pages:
@@ -204,6 +209,11 @@ def main() -> None:
         f"pages: {len(data)}, sites: {len({d.page.site for d in data})}, "
         f"blocks: {sum(len(d.y) for d in data)}"
     )
+    if args.check:  # the shipped model's keep threshold; no cross-validation needed
+        threshold = load_model(str(MODEL_PATH)).threshold_keep
+        same = MODEL_PATH.read_bytes() == _packed(fit([d for d in data if d.parsed], threshold))
+        print(f"rebuilt model {'is byte-identical to' if same else 'DIFFERS from'} {MODEL_PATH}")
+        return
     probs = cross_validate(data, args.folds)
     best = (-1.0, THRESHOLDS[0])
     print(f"{args.folds}-fold cross-validation grouped by site:")
@@ -221,15 +231,16 @@ def main() -> None:
     for kind, tally in sorted(per_type.items()):
         row = tally.row()
         print(f"  {kind:<14} {int(row['pages']):>4} {row['body_f1']:.3f} {row['snip_f1']:.3f}")
-    if args.write or args.check:
-        text = json.dumps(fit([d for d in data if d.parsed], best[1]).to_json(), separators=(",", ":")) + "\n"
-        if args.check:
-            same = MODEL_PATH.read_text(encoding="utf-8") == text
-            print(f"rebuilt model {'is byte-identical to' if same else 'DIFFERS from'} {MODEL_PATH}")
-        else:
-            MODEL_PATH.parent.mkdir(exist_ok=True)
-            MODEL_PATH.write_text(text, encoding="utf-8")
-            print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size} bytes, threshold {best[1]:.2f})")
+    if args.write:
+        MODEL_PATH.parent.mkdir(exist_ok=True)
+        MODEL_PATH.write_bytes(_packed(fit([d for d in data if d.parsed], best[1])))
+        print(f"wrote {MODEL_PATH} ({MODEL_PATH.stat().st_size} bytes, threshold {best[1]:.2f})")
+
+
+def _packed(model: BlockModel) -> bytes:
+    """The model file: compact JSON, gzipped with a zero timestamp so that a rebuild gives the same bytes."""
+    text = json.dumps(model.to_json(), separators=(",", ":")) + "\n"
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
 
 
 if __name__ == "__main__":

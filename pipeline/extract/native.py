@@ -340,7 +340,10 @@ class _Renderer:
             # A cell whose text sits in nested blocks (<td><p>..</p></td>) is written when its row is.
             if self.row_cells and self.owner[el] in self.live:
                 if self.row_cells[-1] or self.markdown:
-                    self.out.raw("| " if self.markdown and not self.row_cells[-1] else " | ")
+                    # One space each side of a bar, whatever spacing the cells' own blocks asked for.
+                    self.out.space = False
+                    self.out.raw("|" if self.markdown and not self.row_cells[-1] else " |")
+                    self.out.space = True
                 self.row_cells[-1] += 1
             self.cell_depth += 1
         elif tag in ("ul", "ol"):
@@ -369,6 +372,7 @@ class _Renderer:
         elif tag == "tr" and self.row_cells:
             cells = self.row_cells.pop() if self.owner[el] in self.live else 0
             if self.markdown and cells:
+                self.out.space = False
                 self.out.raw(" |")
                 if self._first_row(el):
                     self.out.newline(1)
