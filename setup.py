@@ -15,7 +15,11 @@ setup(
     python_requires=">=3.11",
     # tools/ (the generated sample corpus), tests/ and bench/ stay in the checkout, off the workers.
     packages=find_packages(include=["schemas*", "filters*", "classifiers*", "pipeline*"]),
-    package_data={"filters": ["data/**/*"], "classifiers": ["prompts/*.yaml"]},
+    package_data={
+        "filters": ["data/**/*"],
+        "classifiers": ["prompts/*.yaml"],
+        "pipeline": ["extract/data/*"],
+    },
     install_requires=[
         "apache-beam>=2.60",
         "pyarrow>=15",

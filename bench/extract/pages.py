@@ -26,7 +26,8 @@ from lxml import etree
 
 DOC = Path("/usr/share/doc")
 # (name, folder, glob): Debian packages python3-doc, python-scipy-doc, python-sympy-doc,
-# python-statsmodels-doc, python-mpmath-doc, octave-doc, git-doc, debian-reference-en.
+# python-statsmodels-doc, python-mpmath-doc, octave-doc, git-doc, debian-reference-en, maxima-doc,
+# gap-doc (GAPDoc's MathJax pages, inline math in span.SimpleMath).
 SOURCES = (
     ("python", DOC / "python3.11/html", "[tlhf]*/*.html"),
     ("scipy", DOC / "python-scipy-doc/html", "tutorial/**/*.html"),
@@ -37,6 +38,8 @@ SOURCES = (
     ("octave", DOC / "octave/octave.html", "*.html"),
     ("git", DOC / "git-doc", "*.html"),
     ("debian-reference", DOC / "debian-reference-en/docs", "*.html"),
+    ("maxima", DOC / "maxima-doc/html", "maxima_*.html"),
+    ("gap", DOC / "gap-doc/doc", "*/chap*_mj.html"),
 )
 _MAIN = etree.XPath("(//*[@role='main'] | //div[@id='content'] | //div[@class='chapter'] | //body)[1]")
 _BLOCKS = ("p", "li", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "caption", "figcaption")
@@ -100,7 +103,7 @@ def _math_source(el: etree._Element) -> tuple[str, bool] | None:
             and ("math" in (parent.getparent().get("class") or "").split())
         )
         return (alt, display) if alt else None
-    if el.tag in ("span", "div") and "math" in classes:
+    if el.tag in ("span", "div") and ("math" in classes or "SimpleMath" in classes):
         text = "".join(el.itertext()).strip()
         for pattern, display in ((_MATH_INLINE, False), (_MATH_DISPLAY, True)):
             match = pattern.match(text)

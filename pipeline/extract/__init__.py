@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.extract.backends import ResiliparseExtractor, TrafilaturaExtractor
-from pipeline.extract.decode import Deadline, ExtractionError, check_payload, check_text, decode_html
+from pipeline.extract.decode import Deadline, ExtractionError, check_payload, check_text, decode, decode_html
 from pipeline.extract.native import NativeExtractor
 from schemas.config import ExtractConfig
 
@@ -46,19 +46,19 @@ def extract(
 
     `settings` defaults to the config's `extract` section; keyword `changes` replace some of its values
     (`fmt="markdown"`, `extractor="trafilatura"`...). Raises ExtractionError for pages too large, binary
-    or undecodable content, and a blown time budget.
+    or undecodable content, a page over the work budget, and a hung one (time budget).
     """
     settings = settings or ExtractConfig()
     if changes:
         settings = ExtractConfig(**{**settings.model_dump(), **changes})
-    deadline = Deadline(settings.time_budget_s)
+    deadline = Deadline(settings.time_budget_s, settings.work_budget)
     check_payload(html, settings.max_html_bytes)
-    text = decode_html(html, headers)
+    text, codec = decode(html, headers)
     check_text(text)
-    out, title, signals = EXTRACTORS[settings.extractor](settings).run(text, deadline)
+    # UTF-8 pages go to the parser as they came: no second encoding pass.
+    raw = html if codec == "utf-8" else None
+    out, title, signals = EXTRACTORS[settings.extractor](settings).run(text, deadline, raw)
     seconds = deadline.elapsed()
-    if seconds > settings.time_budget_s:
-        raise ExtractionError(f"time budget exceeded ({settings.time_budget_s:g} s)")
     signals.update(
         html_bytes=float(len(html)),
         text_chars=float(len(out)),

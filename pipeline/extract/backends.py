@@ -23,7 +23,9 @@ class TrafilaturaExtractor:
     def __init__(self, settings: ExtractConfig):
         self.settings = settings
 
-    def run(self, text: str, deadline: Deadline) -> tuple[str, str, dict[str, float]]:
+    def run(
+        self, text: str, deadline: Deadline, raw: bytes | None = None
+    ) -> tuple[str, str, dict[str, float]]:
         import trafilatura
 
         markdown = self.settings.fmt == "markdown"
@@ -48,7 +50,9 @@ class ResiliparseExtractor:
     def __init__(self, settings: ExtractConfig):
         self.settings = settings
 
-    def run(self, text: str, deadline: Deadline) -> tuple[str, str, dict[str, float]]:
+    def run(
+        self, text: str, deadline: Deadline, raw: bytes | None = None
+    ) -> tuple[str, str, dict[str, float]]:
         from resiliparse.extract.html2text import extract_plain_text
         from resiliparse.parse.html import HTMLTree
 
@@ -72,5 +76,3 @@ def visible_text(text: str) -> tuple[str, str, dict[str, float]]:
     tree = HTMLTree.parse(text)
     out = extract_plain_text(tree, preserve_formatting=True, main_content=False, alt_texts=False)
     return out, " ".join((tree.title or "").split()), text_signals(out)
-
-

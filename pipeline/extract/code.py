@@ -34,8 +34,8 @@ GUTTER_CLASSES = frozenset(
 )
 # Elements inside a <pre> that stand for one line each (prettify's <li>, hljs-ln rows, Hexo div.line).
 _LINE_TAGS = ("li", "tr", "div", "p")
-# Substrings of the gutter class names: a page without any needs no gutter search.
-GUTTER_MARKERS = ("lineno", "gutter", "line-number", "linenumber", "hljs-ln", "blob-num", "ln-num")
+# Substrings of the gutter class names: a <pre> whose markup holds none needs no gutter search.
+GUTTER_MARKERS = (b"lineno", b"gutter", b"line-number", b"linenumber", b"hljs-ln", b"blob-num", b"ln-num")
 _LANG_CLASS = re.compile(r"^(?:language|lang|highlight|brush|sourcecode)[-:_]?([A-Za-z0-9+#._-]+)$", re.I)
 _NOT_LANGUAGES = frozenset({"default", "none", "text", "plain", "plaintext", "notranslate", "nohighlight"})
 
@@ -45,13 +45,19 @@ def is_gutter(classes: str) -> bool:
     return not GUTTER_CLASSES.isdisjoint(classes.split())
 
 
-def code_text(pre: etree._Element, gutters: bool = True) -> str:
+def has_gutter(el: etree._Element) -> bool:
+    """Whether an element's markup names a gutter class (one serialization in C, a few searches)."""
+    markup = etree.tostring(el, with_tail=False)
+    return any(marker in markup for marker in GUTTER_MARKERS)
+
+
+def code_text(pre: etree._Element) -> str:
     """The code of a <pre> (or similar) element: text nodes in order, <br> and line elements as newlines.
 
-    `gutters=False` says the page names no gutter class, so a <pre> without <br> or line elements is
-    just its text nodes, joined in C (most highlighted code is one span per token).
+    A <pre> without gutter classes, <br> or line elements is just its text nodes, joined in C (most
+    highlighted code is one span per token).
     """
-    if not gutters and next(pre.iter("br", *_LINE_TAGS), None) is None:
+    if next(pre.iter("br", *_LINE_TAGS), None) is None and not has_gutter(pre):
         return _tidy("".join(pre.itertext()))
     parts: list[str] = []
     stack: list[tuple[etree._Element, bool]] = [(pre, False)]

@@ -60,6 +60,11 @@ def decode_html(html: bytes, headers: Mapping[str, str] | None = None) -> str:
     that fails to decode is skipped (pages often lie); the last resort decodes with replacement
     characters, so this never raises.
     """
+    return decode(html, headers)[0]
+
+
+def decode(html: bytes, headers: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """`decode_html`, with the codec it used ("utf-8" means `html` itself is valid UTF-8 text)."""
     candidates: list[str | None] = []
     for bom, name in _BOMS:
         if html.startswith(bom):
@@ -71,15 +76,21 @@ def decode_html(html: bytes, headers: Mapping[str, str] | None = None) -> str:
     meta = _META_CHARSET.search(html[:4096])
     candidates.append(_python_codec(meta[1].decode("ascii", "ignore")) if meta else None)
     # Strict UTF-8 before detection: text that decodes as UTF-8 almost never is anything else, while
-    # detectors guess single-byte codepages (which decode anything) on short pages.
+    # detectors guess single-byte codepages (which decode anything) on short pages. Detection reads
+    # the whole page, so it runs only when everything before it failed.
     candidates.append("utf-8")
-    candidates.append(_python_codec(detect_encoding(html)))
     for name in dict.fromkeys(c for c in candidates if c):
         try:
-            return html.decode(name)
+            return html.decode(name), name
         except (UnicodeDecodeError, LookupError):
             continue
-    return html.decode("utf-8", errors="replace")
+    detected = _python_codec(detect_encoding(html))
+    if detected:
+        try:
+            return html.decode(detected), detected
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return html.decode("utf-8", errors="replace"), "utf-8-replace"
 
 
 def check_payload(html: bytes, max_html_bytes: int) -> None:
@@ -100,20 +111,24 @@ def check_text(text: str) -> None:
 
 
 class Deadline:
-    """Cooperative time budget: loops call `tick()`, which checks the clock every 256 calls."""
+    """Per-page budget. `tick()` counts work units (an element visited by one walk); a page that needs
+    more than `work_budget` of them fails the same way on every machine, so outputs never depend on
+    load. The wall clock is only a hang guard (checked every 256 ticks) for a machine gone wrong."""
 
-    def __init__(self, budget_s: float):
+    def __init__(self, budget_s: float, work_budget: int | None = None):
         self.start = time.perf_counter()
         self.end = self.start + budget_s
         self.budget_s = budget_s
+        self.work_budget = work_budget
         self.count = 0
 
     def tick(self) -> None:
         self.count += 1
-        if not self.count & 255 and time.perf_counter() > self.end:
-            raise ExtractionError(f"time budget exceeded ({self.budget_s:g} s)")
+        if not self.count & 255:
+            if self.work_budget is not None and self.count > self.work_budget:
+                raise ExtractionError(f"work budget exceeded ({self.work_budget} units)")
+            if time.perf_counter() > self.end:
+                raise ExtractionError(f"time budget exceeded ({self.budget_s:g} s)")
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
-
-

@@ -70,6 +70,8 @@ def page_delimiters(script_texts: list[str], loads_tex_renderer: bool) -> Delimi
     inline: list[tuple[str, str]] = []
     display: list[tuple[str, str]] = []
     for text in script_texts:
+        if "Math" not in text and "delimiters" not in text:
+            continue  # most scripts are analytics or app bundles: two C searches skip them
         for key, body in _CONFIG_KEYS.findall(text):
             pairs = [(_js_string(m[1]), _js_string(m[3])) for m in _PAIR.finditer(body)]
             (inline if key == "inlineMath" else display).extend(pairs)

@@ -10,14 +10,15 @@ text or markdown. Every Python loop checks a deadline, and no walk recurses, so 
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
 from lxml import etree
 
 from pipeline.extract.backends import visible_text
-from pipeline.extract.code import GUTTER_MARKERS, PRE_TAGS, code_language, code_text, is_gutter
+from pipeline.extract.blocks import CODE_TAG, MATH_TAG, Blocks, remove_keeping_tail, segment
+from pipeline.extract.classify import choose
+from pipeline.extract.code import PRE_TAGS, code_language, code_text
 from pipeline.extract.decode import Deadline
 from pipeline.extract.math import (
     Delimiters,
@@ -30,13 +31,12 @@ from pipeline.extract.math import (
 )
 from schemas.config import ExtractConfig
 
-# ---------------------------------------------------------------- boilerplate hints
-
 # Tags never rendered. Form controls go too: ASP.NET wraps whole pages in <form>, so <form> stays.
+# noscript stays: forums (Discourse) serve their posts there, and its usual "enable JavaScript" line
+# is a block like any other.
 _DROP_TAGS = frozenset(
     {
         "style",
-        "noscript",
         "template",
         "iframe",
         "object",
@@ -57,164 +57,23 @@ _DROP_TAGS = frozenset(
         "dialog",
     }
 )
-_BOILERPLATE_TAGS = frozenset({"nav", "aside", "menu"})
-_BOILERPLATE_ROLES = frozenset(
-    {
-        "navigation",
-        "banner",
-        "contentinfo",
-        "complementary",
-        "search",
-        "menu",
-        "menubar",
-        "dialog",
-        "alertdialog",
-        "toolbar",
-    }
-)
-# Class/id words, after the lists of Readability (Mozilla) and jusText/boilerpipe; short words must
-# match a whole token (nav, ad), long ones may sit inside a token (sphinxsidebar, cookieconsent).
-_SHORT_HINTS = frozenset(
-    {
-        "nav",
-        "menu",
-        "ad",
-        "ads",
-        "adv",
-        "tags",
-        "tag",
-        "meta",
-        "share",
-        "skip",
-        "search",
-        "login",
-        "bio",
-        "rss",
-        "pager",
-        "modal",
-        "promo",
-        "byline",
-        "dateline",
-        "print",
-        "hidden",
-        "toc",
-        "crumbs",
-        "masthead",
-        "header",
-        "footer",
-        "top",
-        "bottom",
-        "sticky",
-        "overlay",
-        "author",
-        "date",
-        "posted",
-        "links",
-    }
-)
-_LONG_HINTS = (
-    "sidebar",
-    "footer",
-    "navbar",
-    "navigation",
-    "breadcrumb",
-    "cookie",
-    "consent",
-    "gdpr",
-    "newsletter",
-    "subscri",
-    "signup",
-    "advert",
-    "sponsor",
-    "social",
-    "sharing",
-    "sharebar",
-    "related",
-    "widget",
-    "pagination",
-    "copyright",
-    "banner",
-    "popup",
-    "toolbar",
-    "trending",
-    "recommend",
-    "outbrain",
-    "taboola",
-    "disclaimer",
-    "menubar",
-    "topbar",
-    "dropdown",
-    "share-",
-    "follow",
-    "most-read",
-    "mostread",
-    "donate",
-    "headerlink",
-)
-_COMMENT_HINTS = ("comment", "respond", "discussion", "disqus", "replies")
-# Layout words that mean "this wrapper holds the content" and veto a hint (content-sidebar-wrap).
-_CONTENT_WORDS = frozenset(
-    {"content", "main", "article", "body", "story", "text", "footnote", "footnotes", "note"}
-)
-_LAYOUT_PREFIXES = ("has-", "no-", "with-", "show-", "is-")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-_TOKEN_SPLIT = re.compile(r"[\s_\-]+")
 
 
-_LONG_RE = re.compile("|".join(map(re.escape, _LONG_HINTS)))
-_COMMENT_RE = re.compile("|".join(_COMMENT_HINTS))
-NO_HINT, BOILERPLATE, COMMENTS, DROP = 0, 1, 2, 3
-_BOILERPLATE_TAGS_ALL = _BOILERPLATE_TAGS | {"header", "footer"}
+# A control's label is a few words; a <button> holding more text than this swallowed the page after
+# it (libxml2 keeps a button open past a stray <div> inside it, where HTML5 parsers close it).
+_BUTTON_TEXT_MAX = 200
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _hint(tag: str, names: str, role: str, in_article: bool) -> int:
-    """What an element's tag, role and class/id names say: NO_HINT, BOILERPLATE or COMMENTS.
-
-    Cached: pages repeat the same few class strings thousands of times.
-    """
-    names = names.lower()
-    words = " ".join(w for w in names.split() if not w.startswith(_LAYOUT_PREFIXES))
-    tokens = set(_TOKEN_SPLIT.split(words))
-    if tokens & _CONTENT_WORDS or tag in ("html", "body", "main", "article"):
-        return NO_HINT
-    if tag in _BOILERPLATE_TAGS or (tag in ("header", "footer") and not in_article):
-        return BOILERPLATE
-    if role.lower() in _BOILERPLATE_ROLES:
-        return BOILERPLATE
-    if not words:
-        return NO_HINT
-    if _COMMENT_RE.search(names):
-        return COMMENTS
-    return BOILERPLATE if tokens & _SHORT_HINTS or _LONG_RE.search(words) else NO_HINT
-
-
-def _hidden(el: etree._Element) -> bool:
-    return (
-        el.get("hidden") is not None
-        or el.get("aria-hidden") == "true"
-        or bool(_HIDDEN_STYLE.search(el.get("style") or ""))
-    )
-
-
-def _remove(el: etree._Element) -> None:
-    """Remove an element but keep its tail text (lxml stores following text on the element)."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    if el.tail:
-        prev = el.getprevious()
-        if prev is not None:
-            prev.tail = (prev.tail or "") + el.tail
-        else:
-            parent.text = (parent.text or "") + el.tail
-    parent.remove(el)
-
-
-# ---------------------------------------------------------------- page model
-
-MATH_TAG = "x-math"
-CODE_TAG = "x-code"
+def _open_runaway_buttons(root: etree._Element, deadline: Deadline) -> None:
+    """Turn buttons that hold page content into plain containers, so dropping controls keeps it."""
+    for button in root.iter("button"):
+        deadline.tick()
+        size = 0
+        for piece in button.itertext():
+            size += len(piece.strip())
+            if size > _BUTTON_TEXT_MAX:
+                button.tag = "div"
+                break
 
 
 @dataclass
@@ -226,9 +85,14 @@ class _Page:
     delimiters: Delimiters
     formulas: list[tuple[str, bool]]
     codes: list[tuple[str, str]]
-    skipped: set[etree._Element]  # hidden, gutters and boilerplate: never rendered
-    comments: list[etree._Element]  # comment sections, noted when comments are kept
-    order: list[etree._Element]
+
+    def placeholder_lengths(self, body: etree._Element) -> dict[etree._Element, float]:
+        """Text length of every math and code placeholder (their text lives in the side tables)."""
+        lengths: dict[etree._Element, float] = {}
+        for el in body.iter(MATH_TAG, CODE_TAG):
+            table = self.formulas if el.tag == MATH_TAG else self.codes
+            lengths[el] = float(len(table[int(el.get("i"))][0]))
+        return lengths
 
 
 class _Lifter:
@@ -241,7 +105,7 @@ class _Lifter:
     def __init__(self, deadline: Deadline):
         self.deadline = deadline
 
-    def run(self, root: etree._Element, katex: bool, gutters: bool) -> _Page:
+    def run(self, root: etree._Element, katex: bool) -> _Page:
         head = root.find("head")
         title = " ".join((head.findtext("title") or "").split()) if head is not None else ""
         formulas: list[tuple[str, bool]] = []
@@ -261,13 +125,12 @@ class _Lifter:
                     self._replace(el, MATH_TAG, formulas, found)
                 else:
                     scripts.append(el.text or "")
-                    _remove(el)
+                    remove_keeping_tail(el)
             else:
-                self._lift(el, el.tag, el.get("class") or "", formulas, codes, gutters)
+                self._lift(el, el.tag, el.get("class") or "", formulas, codes)
+        _open_runaway_buttons(root, self.deadline)
         etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
-        body = root.find("body")
-        order = list((body if body is not None else root).iter())
-        return _Page(root, title, page_delimiters(scripts, renderer), formulas, codes, set(), [], order)
+        return _Page(root, title, page_delimiters(scripts, renderer), formulas, codes)
 
     def _lift(
         self,
@@ -276,7 +139,6 @@ class _Lifter:
         cls: str,
         formulas: list[tuple[str, bool]],
         codes: list[tuple[str, str]],
-        gutters: bool,
     ) -> None:
         """Replace a formula or code block by a placeholder (nothing happens for other elements)."""
         found: tuple[str, bool] | None = None
@@ -288,7 +150,7 @@ class _Lifter:
             math = el.find(".//math")
             found = (mathml_latex(math), el.get("display") == "true") if math is not None else None
         elif tag in PRE_TAGS:
-            self._replace(el, CODE_TAG, codes, (code_text(el, gutters), code_language(el)))
+            self._replace(el, CODE_TAG, codes, (code_text(el), code_language(el)))
         elif "katex" in cls.split():
             found = katex_latex(el)
         if found is not None and found[0]:
@@ -302,129 +164,6 @@ class _Lifter:
         parent = el.getparent()
         if parent is not None:
             parent.replace(el, holder)
-
-
-# ---------------------------------------------------------------- main content
-
-
-@dataclass
-class _Scores:
-    """Per-element character counts [good, hint, link]: plain text, text in hinted subtrees, link text."""
-
-    counts: dict[etree._Element, list[float]]
-
-    def link_density(self, el: etree._Element) -> float:
-        good, hint, link = self.counts.get(el, (0.0, 0.0, 0.0))
-        total = good + hint + link
-        return link / total if total else 0.0
-
-    def link_chars(self, el: etree._Element) -> float:
-        return self.counts.get(el, (0.0, 0.0, 0.0))[2]
-
-
-class _ContentFinder:
-    """Scores every element bottom-up and picks the subtree with the most text net of boilerplate.
-
-    score = good - weight * (link + hinted): a greedy version of the text-density / link-density
-    trade-off of boilerpipe (Kohlschuetter et al., WSDM 2010) over subtrees instead of blocks.
-    """
-
-    def __init__(
-        self,
-        boilerplate_weight: float,
-        main_share: float,
-        rest_link_density: float,
-        keep_comments: bool,
-        deadline: Deadline,
-    ):
-        self.weight = boilerplate_weight
-        self.main_share = main_share
-        self.rest_link_density = rest_link_density
-        self.keep_comments = keep_comments
-        self.deadline = deadline
-
-    def run(self, page: _Page) -> tuple[_Scores, etree._Element]:
-        """Counts per element and the best subtree; fills `page.skipped` on the way."""
-        counts: dict[etree._Element, list[float]] = {}  # element -> [good, hint, link]
-        skipped, weight, tick, kind_of = page.skipped, self.weight, self.deadline.tick, self._kind
-        best, best_score = page.order[0], float("-inf")
-        for el in reversed(page.order):
-            tick()
-            kind = kind_of(el)
-            mine = counts.get(el)
-            if kind == DROP:
-                skipped.add(el)
-                mine = None
-            else:
-                if mine is None:
-                    mine = counts[el] = [0.0, 0.0, 0.0]
-                mine[0] += self._own_chars(el, page)
-                if kind == BOILERPLATE:
-                    skipped.add(el)
-                    mine[1] += mine[0]
-                    mine[0] = 0.0
-                if el.tag == "a":
-                    mine[2] += mine[0] + mine[1]
-                    mine[0] = mine[1] = 0.0
-                if kind == COMMENTS:
-                    page.comments.append(el)
-                score = mine[0] - weight * (mine[1] + mine[2])
-                if score > best_score:
-                    best, best_score = el, score
-            parent = el.getparent()
-            if parent is not None:
-                theirs = counts.get(parent)
-                if theirs is None:
-                    theirs = counts[parent] = [0.0, 0.0, 0.0]
-                if el.tail:
-                    theirs[0] += len(el.tail.strip())
-                if mine is not None:
-                    theirs[0] += mine[0]
-                    theirs[1] += mine[1]
-                    theirs[2] += mine[2]
-        return _Scores(counts), self._narrow(best, counts)
-
-    def _narrow(self, best: etree._Element, counts: dict[etree._Element, list[float]]) -> etree._Element:
-        """Descend while one child holds `main_share` of the text and the rest reads like navigation:
-        comments and related posts written as prose sit beside the article, and their links (author,
-        date, headline) give them away; a doc page's intro beside its big section has none."""
-        while True:
-            mine = counts[best]
-            child = max((c for c in best if c in counts), key=lambda c: counts[c][0], default=None)
-            if child is None or mine[0] <= 0 or counts[child][0] < self.main_share * mine[0]:
-                return best
-            rest = [m - c for m, c in zip(mine, counts[child], strict=True)]
-            if sum(rest) <= 0 or rest[2] < self.rest_link_density * sum(rest):
-                return best
-            best = child
-
-    def _kind(self, el: etree._Element) -> int:
-        """DROP (hidden, line-number gutter, MathJax's rendered glyphs), BOILERPLATE or NO_HINT."""
-        tag = el.tag
-        if not len(el.attrib):
-            return _hint(tag, "", "", self._in_article(el, tag)) if tag in _BOILERPLATE_TAGS_ALL else NO_HINT
-        cls = el.get("class") or ""
-        if _hidden(el) or (cls and is_gutter(cls)) or cls.startswith("MathJax") or tag.startswith("mjx-"):
-            return DROP
-        ident = el.get("id") or ""
-        if len(_TOKEN_SPLIT.split(ident)) > 2:
-            ident = ""  # a heading's slug ("bessel-functions-and-related-functions"), not a layout name
-        hint = _hint(tag, f"{cls} {ident}", el.get("role") or "", self._in_article(el, tag))
-        if hint == COMMENTS:
-            return COMMENTS if self.keep_comments else BOILERPLATE
-        return hint
-
-    @staticmethod
-    def _in_article(el: etree._Element, tag: str) -> bool:
-        return tag in ("header", "footer") and any(True for _ in el.iterancestors("article", "main"))
-
-    @staticmethod
-    def _own_chars(el: etree._Element, page: _Page) -> float:
-        if el.tag == MATH_TAG:
-            return float(len(page.formulas[int(el.get("i"))][0]))
-        if el.tag == CODE_TAG:
-            return float(len(page.codes[int(el.get("i"))][0]))
-        return float(len(el.text.strip())) if el.text else 0.0
 
 
 # ---------------------------------------------------------------- rendering
@@ -487,26 +226,7 @@ _PARAGRAPH_TAGS = frozenset(
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _INLINE_CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
-_LINK_LISTS = frozenset(
-    {
-        "ul",
-        "ol",
-        "dl",
-        "table",
-        "div",
-        "section",
-        "p",
-        "td",
-        "tr",
-        "li",
-        "span",
-        "form",
-        "center",
-        "font",
-        "small",
-    }
-)
-_SPACES = re.compile(r"\s+")
+_DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.I)
 
 
 class _Writer:
@@ -548,13 +268,19 @@ class _Writer:
 
 
 class _Renderer:
-    """Renders the main-content subtree as plain text or markdown, skipping hinted and link-heavy blocks."""
+    """Renders the kept blocks of a page as plain text or markdown, in document order.
 
-    def __init__(self, page: _Page, scores: _Scores, fmt: str, link_density_max: float, deadline: Deadline):
+    Only text owned by a kept block is written; the structure around it (list items, table rows,
+    headings) is written with it. Subtrees holding no kept block are not visited.
+    """
+
+    def __init__(self, page: _Page, blocks: Blocks, keep: set[int], fmt: str, deadline: Deadline):
         self.page = page
-        self.scores = scores
+        self.owner = blocks.owner
+        self.containers = blocks.containers
+        self.keep = keep
+        self.live = _with_ancestors(keep, blocks.parent)
         self.markdown = fmt == "markdown"
-        self.link_density_max = link_density_max
         self.deadline = deadline
         self.out = _Writer()
         self.formula_count = 0
@@ -564,36 +290,34 @@ class _Renderer:
         self.list_counters: list[int] = []
 
     def render(self, top: etree._Element) -> None:
-        """Append the text of a subtree; `out.result()` is the text of everything rendered."""
+        """Append the kept text of a subtree; `out.result()` is the text of everything rendered."""
+        owner, keep, containers, live = self.owner, self.keep, self.containers, self.live
         stack: list[tuple[etree._Element, bool]] = [(top, False)]
         while stack:
             self.deadline.tick()
             el, closing = stack.pop()
             if closing:
                 self._close(el)
-                if el is not top:
+                if el is not top and owner[el.getparent()] in keep:
                     self._text(el.tail)
                 continue
-            if el is not top and self._skip(el):
-                self._text(el.tail)
+            mine = owner[el]
+            if mine not in live and containers[mine] is el:
+                if el is not top and owner[el.getparent()] in keep:
+                    self._text(el.tail)
                 continue
+            kept = mine in keep
             if el.tag in (MATH_TAG, CODE_TAG):
-                self._placeholder(el)
-                self._text(el.tail)
+                if kept:
+                    self._placeholder(el)
+                if el is not top and owner[el.getparent()] in keep:
+                    self._text(el.tail)
                 continue
-            self._open(el)
-            self._text(el.text)
+            self._open(el, kept)
+            if kept:
+                self._text(el.text)
             stack.append((el, True))
             stack.extend((child, False) for child in reversed(el))
-
-    def _skip(self, el: etree._Element) -> bool:
-        if el in self.page.skipped:
-            return True
-        return (
-            el.tag in _LINK_LISTS
-            and self.scores.link_chars(el) > 0
-            and self.scores.link_density(el) > self.link_density_max
-        )
 
     def _block_break(self, count: int) -> None:
         if self.cell_depth:
@@ -601,11 +325,11 @@ class _Renderer:
         else:
             self.out.newline(count)
 
-    def _open(self, el: etree._Element) -> None:
+    def _open(self, el: etree._Element, kept: bool) -> None:
         tag = el.tag
         if tag in _HEADINGS:
             self._block_break(2)
-            if self.markdown and not self.cell_depth:
+            if kept and self.markdown and not self.cell_depth:
                 self.out.raw("#" * _HEADINGS[tag] + " ")
         elif tag == "br":
             self._block_break(1)
@@ -613,9 +337,13 @@ class _Renderer:
             self._block_break(1)
             self.row_cells.append(0)
         elif tag in ("td", "th"):
-            if self.row_cells:
+            # A cell whose text sits in nested blocks (<td><p>..</p></td>) is written when its row is.
+            if self.row_cells and self.owner[el] in self.live:
                 if self.row_cells[-1] or self.markdown:
-                    self.out.raw("| " if self.markdown and not self.row_cells[-1] else " | ")
+                    # One space each side of a bar, whatever spacing the cells' own blocks asked for.
+                    self.out.space = False
+                    self.out.raw("|" if self.markdown and not self.row_cells[-1] else " |")
+                    self.out.space = True
                 self.row_cells[-1] += 1
             self.cell_depth += 1
         elif tag in ("ul", "ol"):
@@ -623,14 +351,14 @@ class _Renderer:
             self.list_counters.append(0 if tag == "ol" else -1)
         elif tag == "li":
             self._block_break(1)
-            if self.markdown and self.list_counters:
+            if self.markdown and self.list_counters and self.owner[el] in self.live:
                 indent = "  " * (len(self.list_counters) - 1)
                 if self.list_counters[-1] >= 0:
                     self.list_counters[-1] += 1
                     self.out.raw(f"{indent}{self.list_counters[-1]}. ")
                 else:
                     self.out.raw(f"{indent}- ")
-        elif tag in _INLINE_CODE and self.markdown:
+        elif tag in _INLINE_CODE and self.markdown and kept:
             self.out.raw("`")
         elif tag in _PARAGRAPH_TAGS:
             self._block_break(2)
@@ -642,8 +370,9 @@ class _Renderer:
         if tag in ("td", "th"):
             self.cell_depth -= 1
         elif tag == "tr" and self.row_cells:
-            cells = self.row_cells.pop()
+            cells = self.row_cells.pop() if self.owner[el] in self.live else 0
             if self.markdown and cells:
+                self.out.space = False
                 self.out.raw(" |")
                 if self._first_row(el):
                     self.out.newline(1)
@@ -652,7 +381,7 @@ class _Renderer:
         elif tag in ("ul", "ol") and self.list_counters:
             self.list_counters.pop()
             self._block_break(2 if not self.list_counters else 1)
-        elif tag in _INLINE_CODE and self.markdown:
+        elif tag in _INLINE_CODE and self.markdown and self.owner[el] in self.keep:
             self.out.raw("`")
         elif tag in _HEADINGS or tag in _PARAGRAPH_TAGS:
             self._block_break(2)
@@ -704,52 +433,88 @@ class _Renderer:
         self.out.newline(2)
 
 
+def _with_ancestors(keep: set[int], parent: list[int]) -> set[int]:
+    """The kept containers and every container above them: the part of the tree to visit."""
+    live = {0}
+    for c in keep:
+        while c not in live:
+            live.add(c)
+            c = parent[c]
+    return live
+
+
 class NativeExtractor:
-    """The extractor of this module: lxml tree, lifted math and code, scored main content."""
+    """The extractor of this module: lxml tree, lifted math and code, classified text blocks."""
 
     def __init__(self, settings: ExtractConfig):
         self.settings = settings
 
-    def run(self, text: str, deadline: Deadline) -> tuple[str, str, dict[str, float]]:
-        parser = etree.HTMLParser(
-            remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
-        )
-        root = etree.fromstring(text.encode("utf-8", "surrogatepass"), parser)
-        if root is None:
-            return "", "", {"formula_count": 0.0, "code_lines": 0.0, "link_density": 0.0}
-        if any("depth" in entry.message.lower() for entry in parser.error_log):
-            return visible_text(text)
-        gutters = any(marker in text for marker in GUTTER_MARKERS)
-        page = _Lifter(deadline).run(root, katex="katex" in text, gutters=gutters)
-        if not page.order:
-            return "", page.title, {"formula_count": 0.0, "code_lines": 0.0, "link_density": 0.0}
-        options = self.settings
-        finder = _ContentFinder(
-            options.boilerplate_weight,
-            options.main_share,
-            options.rest_link_density,
-            options.keep_comments,
-            deadline,
-        )
-        scores, top = finder.run(page)
-        renderer = _Renderer(page, scores, self.settings.fmt, self.settings.link_density_max, deadline)
-        renderer.render(top)
-        for section in self._comment_sections(page, top):
-            renderer.render(section)
-        out = renderer.out.result()
-        signals = {
-            "formula_count": float(renderer.formula_count),
-            "code_lines": float(renderer.code_lines),
-            "link_density": scores.link_density(top),
-        }
-        return out, page.title, signals
+    def run(
+        self, text: str, deadline: Deadline, raw: bytes | None = None
+    ) -> tuple[str, str, dict[str, float]]:
+        parsed = parse_page(text, deadline, raw)
+        if isinstance(parsed, Finished):
+            return parsed.text, parsed.title, parsed.signals
+        page, blocks = parsed
+        keep = choose(blocks, self.settings, deadline)
+        return render(page, blocks, keep, self.settings.fmt, deadline)
 
-    @staticmethod
-    def _comment_sections(page: _Page, top: etree._Element) -> list[etree._Element]:
-        """Kept comment sections outside the main content, outermost only, in document order."""
-        found = set(page.comments)
-        return [
-            el
-            for el in reversed(page.comments)
-            if not any(a in found or a is top for a in el.iterancestors())
-        ]
+
+@dataclass
+class Finished:
+    """A page done before any block is chosen: empty, or too deep for libxml2 (all visible text)."""
+
+    text: str
+    title: str
+    signals: dict[str, float]
+
+
+def _empty(title: str = "") -> Finished:
+    return Finished("", title, {"formula_count": 0.0, "code_lines": 0.0, "link_density": 0.0})
+
+
+def parse_page(text: str, deadline: Deadline, raw: bytes | None = None) -> tuple[_Page, Blocks] | Finished:
+    """The page cut into blocks, or the finished result when there is nothing to choose from. `raw`
+    is the page as UTF-8 bytes when it came that way (else `text` is encoded)."""
+    data = raw if raw is not None else text.encode("utf-8", "surrogatepass")
+    data = _drop_early_document_end(data)
+    parser = etree.HTMLParser(
+        remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
+    )
+    root = etree.fromstring(data, parser)
+    if root is None:
+        return _empty()
+    last = parser.error_log.last_error
+    if last is not None and "depth" in last.message.lower():
+        return Finished(*visible_text(text))
+    page = _Lifter(deadline).run(root, katex=b"katex" in data)
+    body = root.find("body")
+    body = root if body is None else body
+    mathjax = b"MathJax" in data or b"mjx-" in data
+    blocks = segment(list(body.iter()), page.placeholder_lengths(body), mathjax, deadline)
+    return page, blocks
+
+
+def _drop_early_document_end(data: bytes) -> bytes:
+    """libxml2 drops whatever follows </html>, where HTML5 parsers ignore the end tag and keep the
+    content: remove </body> and </html> when content follows them."""
+    at = data.find(b"</body")
+    if at < 0 or not data[at:].lstrip(b"</bodyhtml> \t\r\n"):
+        return data
+    return _DOCUMENT_END.sub(b"", data)
+
+
+def render(
+    page: _Page, blocks: Blocks, keep: set[int], fmt: str, deadline: Deadline
+) -> tuple[str, str, dict[str, float]]:
+    """Text, title and signals of the kept blocks."""
+    renderer = _Renderer(page, blocks, keep, fmt, deadline)
+    renderer.render(blocks.body)
+    kept_chars = sum(blocks.own[c] for c in keep)
+    kept_links = sum(blocks.own_links[c] for c in keep)
+    signals = {
+        "formula_count": float(renderer.formula_count),
+        "code_lines": float(renderer.code_lines),
+        "link_density": kept_links / kept_chars if kept_chars else 0.0,
+    }
+    return renderer.out.result(), page.title, signals
