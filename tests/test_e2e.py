@@ -167,12 +167,6 @@ def test_math_and_code_pages_come_out_right_in_the_shards(corpus, one_worker):
             assert len(missing) <= doc.signals["dedup_line.lines_removed"], (record.url, missing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap of the learned block classifier: it keeps the sample pages' cookie banners and "
-    "comment sections, so some short code pages fall under classifiers.domain's 25% code-line share "
-    "(bench/extract/README.md, Targets)",
-)
 def test_code_pages_are_routed_to_the_code_domain(corpus, one_worker):
     _, truth = corpus
     kept = {d.url: d for d in _docs(one_worker, "shards").values()}
