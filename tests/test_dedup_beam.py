@@ -190,7 +190,12 @@ def test_annotate_mode_marks_without_dropping(tmp_path) -> None:
     assert result["x"]["dup_cluster"] == "y" and result["z"]["rejected_by"] == []
 
 
-def test_line_dedup_counts_lines_across_documents(tmp_path) -> None:
+@pytest.mark.parametrize("shard_docs", [None, 3])  # the default: one shard; 3: lines counted in 4 shards
+def test_line_dedup_counts_lines_across_documents(tmp_path, monkeypatch, shard_docs) -> None:
+    import pipeline.beam.dedup as dedup
+
+    if shard_docs:
+        monkeypatch.setattr(dedup, "LINE_SHARD_DOCS", shard_docs)
     rng = random.Random(11)
     footer = "Copyright 2024 Example Media. All rights reserved."
     menu = "Home | News | Sport | Weather"
