@@ -82,7 +82,7 @@ def _parquet(path: str, text_field: str) -> Iterator[TextDoc]:
     wanted = [c for c in ("id", text_field, "url", "domain", "source", "copy_of") if c in names]
     if text_field not in wanted:
         raise ValueError(f"{path}: no column {text_field!r}")
-    for batch in table.iter_batches(columns=wanted):
+    for batch in table.iter_batches(columns=wanted, use_threads=False):  # see pipeline/beam/outputs.py
         for row in batch.to_pylist():
             if row.get("copy_of") is not None:  # a mixture's repeat of a document read once already
                 continue
