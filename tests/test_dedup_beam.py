@@ -190,12 +190,14 @@ def test_annotate_mode_marks_without_dropping(tmp_path) -> None:
     assert result["x"]["dup_cluster"] == "y" and result["z"]["rejected_by"] == []
 
 
-@pytest.mark.parametrize("shard_docs", [None, 3])  # the default: one shard; 3: lines counted in 4 shards
-def test_line_dedup_counts_lines_across_documents(tmp_path, monkeypatch, shard_docs) -> None:
+# the defaults: one shard, one count per bundle; 3: lines counted in 4 shards, flushed every 5 keys
+@pytest.mark.parametrize("small", [False, True])
+def test_line_dedup_counts_lines_across_documents(tmp_path, monkeypatch, small) -> None:
     import pipeline.beam.dedup as dedup
 
-    if shard_docs:
-        monkeypatch.setattr(dedup, "LINE_SHARD_DOCS", shard_docs)
+    if small:
+        monkeypatch.setattr(dedup, "LINE_SHARD_DOCS", 3)
+        monkeypatch.setattr(dedup._CountLines, "FLUSH_KEYS", 5)
     rng = random.Random(11)
     footer = "Copyright 2024 Example Media. All rights reserved."
     menu = "Home | News | Sport | Weather"

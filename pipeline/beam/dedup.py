@@ -298,13 +298,17 @@ def _line_keys(doc_key: int, record, line, total: int) -> np.ndarray:
 
 
 class _CountLines(beam.DoFn):
-    """(id, record) -> per bundle, (shard, (distinct keys, counts)) for each shard its lines fall in."""
+    """(id, record) -> (shard, (distinct keys, counts)) for each shard its lines fall in, once per bundle
+    or every `FLUSH_KEYS` keys, whichever comes first (so a huge bundle costs bounded memory)."""
+
+    FLUSH_KEYS = 2_000_000  # 16 MB of keys
 
     def __init__(self, line):
         self.line = line
 
     def start_bundle(self):
         self.keys: list[np.ndarray] = []
+        self.held = 0
         self.shards = 1
 
     def process(self, element, total: int):
@@ -312,16 +316,23 @@ class _CountLines(beam.DoFn):
         self.shards = max(1, math.ceil(total / LINE_SHARD_DOCS))
         if record[2]:
             self.keys.append(_line_keys(doc_key, record, self.line, total))
+            self.held += len(record[2])
+            if self.held >= self.FLUSH_KEYS:
+                yield from self._counted()
 
     def finish_bundle(self):
+        for value in self._counted():
+            yield WindowedValue(value, MIN_TIMESTAMP, (GlobalWindow(),))
+
+    def _counted(self):
         if not self.keys:
             return
         keys, counts = np.unique(np.concatenate(self.keys), return_counts=True)
+        self.keys, self.held = [], 0
         shard_of = keys % self.shards
         for shard in np.unique(shard_of).tolist():
             mine = shard_of == shard
-            yield WindowedValue((shard, (keys[mine], counts[mine])), MIN_TIMESTAMP, (GlobalWindow(),))
-        self.keys = []
+            yield shard, (keys[mine], counts[mine])
 
 
 def _frequent_keys(_shard: int, parts, threshold: int = 0) -> np.ndarray:
@@ -333,6 +344,7 @@ def _frequent_keys(_shard: int, parts, threshold: int = 0) -> np.ndarray:
 
 
 def _frequent_lines(doc_key: int, record, line=None, total: int = 0, frequent: np.ndarray | None = None):
+    """(id, (dedup_line, hash)) for each of the record's lines whose key is in the sorted `frequent`."""
     if not len(frequent) or not record[2]:
         return
     keys = _line_keys(doc_key, record, line, total)
