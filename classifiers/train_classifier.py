@@ -86,16 +86,19 @@ def _targets(records: Sequence[Labeled], task: Task):
     return rows, torch.tensor([index.get(str(records[i].labels[task.name]), -100) for i in rows])
 
 
+def _labelled(outputs, records, tasks):
+    """(task, its outputs on the records that carry its label, their targets) for each labelled task."""
+    for task in tasks:
+        rows, target = _targets(records, task)
+        if rows:
+            yield task, outputs[task.name][rows], target
+
+
 def _loss(heads, vectors, records, tasks):
     import torch
 
     total = 0.0
-    outputs = heads(vectors)
-    for task in tasks:
-        rows, target = _targets(records, task)
-        if not rows:
-            continue
-        out = outputs[task.name][rows]
+    for task, out, target in _labelled(heads(vectors), records, tasks):
         if task.kind == "regression":
             total = total + torch.nn.functional.mse_loss(out[:, 0], target.to(out.device))
         else:
@@ -200,11 +203,7 @@ def evaluate(encoder: Encoder, heads, records, tasks, settings: TrainSettings) -
         vectors = encoder.embed([r.text for r in records], settings.batch_size).to(encoder.device)
         outputs = {name: out.float().cpu() for name, out in heads(vectors).items()}
     metrics = {}
-    for task in tasks:
-        rows, target = _targets(records, task)
-        if not rows:
-            continue
-        out = outputs[task.name][rows]
+    for task, out, target in _labelled(outputs, records, tasks):
         if task.kind == "regression":
             metrics[task.name] = regression_metrics(out[:, 0].tolist(), target.tolist(), settings.threshold)
         else:

@@ -45,6 +45,11 @@ def row_counts(doc: Document):
     return keys + [(f"pii:{kind}", n) for kind, n in doc.pii.items()]
 
 
+def _cost_keys(step: str, cpu_us: int, wall_us: int):
+    """Count keys of one bundle's time in a step (summed into the manifest's `cost`)."""
+    return [(f"cpu_us:{step}", cpu_us), (f"wall_us:{step}", wall_us)]
+
+
 def _would_counts(tokens: int):
     """Count keys of a document the mixture would leave out (annotate mode: it stays in the shards)."""
     return [(f"first:{REASON}", 1), (f"first_tokens:{REASON}", tokens), (f"all:{REASON}", 1)]
@@ -107,16 +112,8 @@ def write_run(output: str, cfg: Config, kept, rejected, errors, facts: RunFacts)
                 for i, stats in enumerate(facts.stats)
             ),
             *(
-                [
-                    facts.costs
-                    | "AllCosts" >> beam.Flatten()
-                    | "CostKeys"
-                    >> beam.FlatMapTuple(
-                        lambda step, cpu, wall: [(f"cpu_us:{step}", cpu), (f"wall_us:{step}", wall)]
-                    )
-                ]
-                if facts.costs
-                else []
+                costs | f"CostKeys{i}" >> beam.FlatMapTuple(_cost_keys)
+                for i, costs in enumerate(facts.costs)
             ),
         )
         | "CountKeys" >> beam.Flatten()
