@@ -143,6 +143,31 @@ def test_code_token_share_is_low_for_prose_and_high_for_api_text():
     assert code_token_share("scipy.linalg.solve(a, b, assume_a='gen', overwrite_a=False)") > 0.5
 
 
+OCTAVE_STYLE = """<html><body><h1>Debugging</h1>
+<p>When code stops in a function, the <code>dbstack</code> command lists the calls that led there, and
+<code>dbup</code> and <code>dbdown</code> move through them. Type <kbd>dbcont</kbd> to go on, or
+<code><var>dbquit</var></code> to leave debug mode and return to the prompt of the interpreter.</p>
+<p>Breakpoints set with <code>dbstop</code> survive until the function file is changed on disk.</p>
+</body></html>"""
+
+
+def test_prose_marked_up_as_code_is_routed_to_code_and_plain_prose_is_not():
+    result = extract(OCTAVE_STYLE.encode())
+    marked = ["dbstack", "dbup", "dbdown", "dbcont", "dbquit", "dbstop"]  # <code><var>..</var></code> once
+    assert result.signals["inline_code_chars"] == sum(map(len, marked))
+    doc = Document(id="d", source="t", text=result.text,
+                   signals={f"extract.{k}": v for k, v in result.signals.items()})
+    DomainRouter().process(doc)
+    assert code_token_share(doc.text) < 0.03 and doc.domain == "code"
+    assert doc.signals["domain.inline_code_share"] >= 0.02
+    plain = extract(OCTAVE_STYLE.replace("<code>", "<em>").replace("</code>", "</em>")
+                    .replace("kbd>", "b>").replace("var>", "i>").encode())
+    doc = Document(id="p", source="t", text=plain.text,
+                   signals={f"extract.{k}": v for k, v in plain.signals.items()})
+    DomainRouter().process(doc)
+    assert plain.signals["inline_code_chars"] == 0 and doc.domain == "general"
+
+
 DEBIAN = {  # package -> where its HTML lies; the routing benchmark covers them all (bench/classify.py)
     "python-scipy-doc": "/usr/share/doc/python-scipy-doc/html/tutorial",
     "python3-doc": "/usr/share/doc/python3.11-doc/html/library",

@@ -328,6 +328,7 @@ def test_title_and_signals():
         "text_html_ratio",
         "formula_count",
         "code_lines",
+        "inline_code_chars",
         "link_density",
         "seconds",
     }

@@ -29,7 +29,7 @@ EXTRACTORS = {
 @dataclass
 class Extraction:
     """Extracted text and title, and signals (html_bytes, text_chars, text_html_ratio, formula_count,
-    code_lines, link_density, seconds)."""
+    code_lines, inline_code_chars, link_density, seconds)."""
 
     text: str
     title: str

@@ -14,7 +14,8 @@ _TEXT_FORMULA = re.compile(r"\$\$.+?\$\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
 
 def text_signals(text: str) -> dict[str, float]:
     """Signals for the external extractors, read off their text (they expose no DOM statistics)."""
-    return {"formula_count": float(len(_TEXT_FORMULA.findall(text))), "code_lines": 0.0, "link_density": 0.0}
+    formulas = float(len(_TEXT_FORMULA.findall(text)))
+    return {"formula_count": formulas, "code_lines": 0.0, "inline_code_chars": 0.0, "link_density": 0.0}
 
 
 class TrafilaturaExtractor:

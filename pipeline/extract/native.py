@@ -285,6 +285,8 @@ class _Renderer:
         self.out = _Writer()
         self.formula_count = 0
         self.code_lines = 0
+        self.inline_code_chars = 0  # text marked as code inside prose (<code>, <tt>...): a domain signal
+        self.inline_code_depth = 0
         self.cell_depth = 0
         self.row_cells: list[int] = []
         self.list_counters: list[int] = []
@@ -358,8 +360,13 @@ class _Renderer:
                     self.out.raw(f"{indent}{self.list_counters[-1]}. ")
                 else:
                     self.out.raw(f"{indent}- ")
-        elif tag in _INLINE_CODE and self.markdown and kept:
-            self.out.raw("`")
+        elif tag in _INLINE_CODE:
+            if kept:
+                if not self.inline_code_depth:
+                    self.inline_code_chars += len("".join(el.itertext()).strip())
+                self.inline_code_depth += 1
+                if self.markdown:
+                    self.out.raw("`")
         elif tag in _PARAGRAPH_TAGS:
             self._block_break(2)
         elif tag in _BLOCK_TAGS:
@@ -381,8 +388,11 @@ class _Renderer:
         elif tag in ("ul", "ol") and self.list_counters:
             self.list_counters.pop()
             self._block_break(2 if not self.list_counters else 1)
-        elif tag in _INLINE_CODE and self.markdown and self.owner[el] in self.keep:
-            self.out.raw("`")
+        elif tag in _INLINE_CODE:
+            if self.owner[el] in self.keep:
+                self.inline_code_depth -= 1
+                if self.markdown:
+                    self.out.raw("`")
         elif tag in _HEADINGS or tag in _PARAGRAPH_TAGS:
             self._block_break(2)
         elif tag in _BLOCK_TAGS:
@@ -470,7 +480,8 @@ class Finished:
 
 
 def _empty(title: str = "") -> Finished:
-    return Finished("", title, {"formula_count": 0.0, "code_lines": 0.0, "link_density": 0.0})
+    signals = {"formula_count": 0.0, "code_lines": 0.0, "inline_code_chars": 0.0, "link_density": 0.0}
+    return Finished("", title, signals)
 
 
 def parse_page(text: str, deadline: Deadline, raw: bytes | None = None) -> tuple[_Page, Blocks] | Finished:
@@ -515,6 +526,7 @@ def render(
     signals = {
         "formula_count": float(renderer.formula_count),
         "code_lines": float(renderer.code_lines),
+        "inline_code_chars": float(renderer.inline_code_chars),
         "link_density": kept_links / kept_chars if kept_chars else 0.0,
     }
     return renderer.out.result(), page.title, signals
