@@ -24,7 +24,7 @@ from typing import ClassVar
 from pydantic import Field
 
 from classifiers.fasttext_model import FastTextModel
-from classifiers.prose import parts_of
+from classifiers.prose import parts_of, without_formulas
 from pipeline.stage import SignalFilter, StageSettings
 from schemas.document import Document
 
@@ -96,7 +96,8 @@ class DomainRouter(SignalFilter):
         formulas = max(doc.signals.get("extract.formula_count", 0.0), float(parts.formulas))
         code_lines = max(doc.signals.get("extract.code_lines", 0.0), float(parts.code_lines))
         line_share = min(code_lines / max(parts.lines, 1), 1.0)
-        token_share = code_token_share(doc.text)
+        # a formula's tokens (x_i, =, {) are math, not code
+        token_share = code_token_share(without_formulas(doc.text) if parts.formulas else doc.text)
         inline_share = min(doc.signals.get("extract.inline_code_chars", 0.0) / max(len(doc.text), 1), 1.0)
         logs = log_line_share(doc.text)
         signals = {"formula_count": formulas, "code_line_share": line_share, "code_token_share": token_share,

@@ -92,6 +92,18 @@ def is_formula(span: str) -> bool:
     return _WORD4.search(_TEX_COMMAND.sub(" ", inner)) is None
 
 
+def formula_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every TeX-delimited formula of `text`."""
+    if "$" not in text and "\\" not in text:
+        return []
+    return [(start, end) for start, end in tex_spans(text) if is_formula(text[start:end])]
+
+
+def without_formulas(text: str) -> str:
+    spans = formula_spans(text)
+    return without(text, spans) if spans else text
+
+
 @dataclass(frozen=True)
 class TextParts:
     """A text split into prose and the counts of the code lines and formulas taken out of it."""
@@ -110,10 +122,10 @@ def split_text(text: str) -> TextParts:
         fenced = fenced_spans(text)  # fenced blocks of markdown output
         code_lines = sum(text.count("\n", start, end) + 1 for start, end in fenced)
         text = without(text, fenced, "\n")
-    if "$" in text or "\\" in text:
-        spans = [(start, end) for start, end in tex_spans(text) if is_formula(text[start:end])]
+    spans = formula_spans(text)
+    if spans:
         formulas = len(spans)
-        text = without(text, spans) if spans else text
+        text = without(text, spans)
     prose: list[str] = []
     for raw in text.split("\n"):
         line = raw.strip()

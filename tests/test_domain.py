@@ -151,6 +151,15 @@ OCTAVE_STYLE = """<html><body><h1>Debugging</h1>
 </body></html>"""
 
 
+def test_the_tokens_of_a_formula_are_not_code_tokens():
+    prose = ("The proof rests on one observation about the norm of a vector and how it grows. " * 3).strip()
+    text = f"{prose} Namely $\\|x\\|_2 = \\sqrt{{\\sum_{{i=1}}^{{n}} x_i^2}}$ and $a_{{ij}} = b_{{ji}}$ hold."
+    doc = Document(id="m", source="t", text=text)
+    DomainRouter().process(doc)
+    assert code_token_share(text) >= 0.03  # read whole, the formulas look like code
+    assert doc.signals["domain.code_token_share"] == 0 and doc.domain == "general"
+
+
 def test_prose_marked_up_as_code_is_routed_to_code_and_plain_prose_is_not():
     result = extract(OCTAVE_STYLE.encode())
     marked = ["dbstack", "dbup", "dbdown", "dbcont", "dbquit", "dbstop"]  # <code><var>..</var></code> once

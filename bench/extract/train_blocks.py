@@ -25,7 +25,7 @@ import numpy as np
 
 from bench.extract.webpages import WebPage, WebTally, inline_paragraphs, link_survival, load_webpages
 from pipeline.extract.blocks import CODE_TAG, FEATURES, MATH_TAG, Blocks, features
-from pipeline.extract.classify import decide
+from pipeline.extract.classify import decide, holding_math_or_code
 from pipeline.extract.decode import Deadline, decode_html
 from pipeline.extract.model import MODEL_PATH, BlockModel, load_model
 from pipeline.extract.native import Finished, _Page, parse_page, render
@@ -183,7 +183,8 @@ def score(data: list[PageData], probs: dict[int, np.ndarray], threshold: float) 
         text = ""
         if d.parsed:
             tree, blocks = d.parsed
-            keep = decide(blocks, probs[i], threshold, False, Deadline(600))
+            math_or_code = holding_math_or_code(blocks, tree.delimiters)
+            keep = decide(blocks, probs[i], threshold, False, Deadline(600), math_or_code)
             text = render(tree, blocks, keep, "plain", Deadline(600))[0]
         links = link_survival(inline_paragraphs(d.page.html), text)
         for tally in (total, per_type[d.page.page_type]):

@@ -466,7 +466,7 @@ class NativeExtractor:
         if isinstance(parsed, Finished):
             return parsed.text, parsed.title, parsed.signals
         page, blocks = parsed
-        keep = choose(blocks, self.settings, deadline)
+        keep = choose(blocks, self.settings, deadline, page.delimiters)
         return render(page, blocks, keep, self.settings.fmt, deadline)
 
 
