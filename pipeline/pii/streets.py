@@ -88,8 +88,8 @@ _EN_TYPES = (
     # the Philippines: subdivisions and homes
     "Subdivision Homes "
     # South Africa's other languages (SAPO writes the number first): Zulu isitaladi (street), indlela
-    # (road), indawo (place), ithafa (avenue); Afrikaans straat, laan, rylaan
-    "Isitaladi Indlela Indawo Ithafa Straat Laan Rylaan"
+    # (road), umgwaqo (road), indawo (place), ithafa (avenue); Afrikaans straat, laan, rylaan
+    "Isitaladi Indlela Umgwaqo Indawo Ithafa Straat Laan Rylaan"
 ).split()
 _EN_TYPE = alternation(_EN_TYPES)
 _EN_ABBREVIATIONS = (
@@ -231,9 +231,9 @@ _ROMANCE_TYPES = (
     "Strada Bulevardul Calea Aleea Piața Piata Șoseaua Soseaua Splaiul Intrarea Rruga Bulevardi Sheshi "
     "Aleja Ulica Trg Cesta Jalan Gang Lorong Persiaran Lebuh"
 ).split()
-# abbreviated types, only with their dot: "Str." (Romanian), "ul." and "al." (Polish), "Jl." and "Gg."
-# (Indonesian), "Jln." and "Lrg." (Malaysian)
-_DOTTED_TYPES = "Str ul Ul al Al Jl Gg Jln Lrg".split()
+# abbreviated types, only with their dot: "Str." (Romanian), "ul." (Polish; not "al.": "et al. Llama 2"),
+# "Jl." and "Gg." (Indonesian), "Jln." and "Lrg." (Malaysian)
+_DOTTED_TYPES = "Str ul Ul Jl Gg Jln Lrg".split()
 _FRENCH_TYPES = (
     "rue avenue av boulevard boul bd chemin allée impasse place quai route cours passage square voie "
     "rang montée "
@@ -310,7 +310,7 @@ _MALAY_TYPES = "Jalan Jln. Jln Lorong Lrg. Lrg Persiaran Lebuh Lengkok Lintang".
 _MALAY_TYPE = rf"{alternation(_MALAY_TYPES, word_start=True)}(?!\w)"
 _MALAY_ROAD_NUMBER = r"\d{1,3}[A-Za-z]?(?:/\d{1,3}[A-Za-z]?)?(?![\w/])"
 _MALAY_HOUSE_FIRST = re.compile(
-    rf"(?<![\w-])(?:No\.?{_SP}*)?(?:[A-Za-z]{{1,2}}\d?-)?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}}[A-Za-z]?){{0,2}},{_SP}+"
+    rf"(?<![\w-])(?:(?:No|Lot)\.?{_SP}*)?(?:[A-Za-z]{{1,2}}\d?-)?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}}[A-Za-z]?){{0,2}},{_SP}+"
     rf"{_MALAY_TYPE}{_SP}+(?:{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}(?:{_SP}+{_MALAY_ROAD_NUMBER})?"
     rf"|{_MALAY_ROAD_NUMBER})"
 )
@@ -455,9 +455,7 @@ class StreetAddresses:
         # the two anchor patterns skip them in C
         last = [m.end() for m in _NUMBER_LAST_ANCHOR.finditer(text)]
         no_number = [m.start() for m in _NO_NUMBER.finditer(text)]  # S/N: "sin número", "sem número"
-        page = _Page(
-            text, _romance_types(text, last + no_number), labels, any(w in text for w in _VN_WORDS)
-        )
+        page = _Page(text, _romance_types(text, last + no_number), labels, any(w in text for w in _VN_WORDS))
         anchors = {m.end() for m in _NUMBER_FIRST_ANCHOR.finditer(text)} | set(last)
         if text[:1].isdigit():
             anchors.add(0)
@@ -476,7 +474,13 @@ class StreetAddresses:
                         spans.add(street.span())
         if any(word in text for word in _FRENCH_NAMED_WORDS):  # a substring test per word is far cheaper
             spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
-        for start, end in sorted(spans):
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):  # two readings of one address: "693, chemin X", "chemin X, 98631"
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        for start, end in merged:
             yield Hit(start, end, "STREET_ADDRESS", 0.6)
 
 
