@@ -247,7 +247,7 @@ _STREET_TYPE = (
 _ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
 _PARTICLES = (
     r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el|ao|aos"
-    r"|à|vial)"  # vial: Mexico City's "Eje vial"
+    r"|à|vial|na|pod|ob|pri|za)"  # vial: Mexico City's "Eje vial"; Slovene "Cesta na Kope", "Trg pod ..."
 )
 _NAME = rf"(?:{_NAME_WORD}|d['’]{_WORD}|\d{{1,2}}|{_PARTICLES})"  # Avenida de Manuel d'Arriaga
 _HOUSE_NUMBER = (
@@ -330,7 +330,14 @@ _VIETNAMESE = re.compile(
     rf"(?:(?:{alternation(_VN_PLACES)}{_SP}+\d{{1,4}}{_SP}+)+(?:{alternation(_VN_TYPES)}(?:{_SP}+số)?{_SP}+)?"
     rf"|{alternation(_VN_TYPES)}(?:{_SP}+số)?{_SP}+){_VN_NAME}"
 )
-_VN_WORDS = ("Phố", "phố", "Đường", "đường", "Ngõ", "ngõ", "Hẻm", "hẻm", "Khu", "Khóm", "Kiệt", "Đại lộ")
+# Without a type, Vietnamese writes the alley numbers of the house (56/707) or "Số" before a name whose
+# letters only Vietnamese has ("56/707 Phạm Ngũ Lão", "Số 5/20/654 Lê Duẩn")
+_VN_TYPELESS = re.compile(
+    rf"(?:Số{_SP}+\d{{1,5}}(?:/\d{{1,5}}){{0,3}}|\d{{1,5}}(?:/\d{{1,5}}){{1,3}}){_SP}+"
+    rf"{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{1,3}}"
+)
+_VN_LETTER = re.compile("[\u1ea0-\u1ef9ăĩũơưđĂĨŨƠƯĐ]")
+_SLASHED_DATE = re.compile(r"(?:Số\s+)?\d{1,2}/\d{1,2}/(?:1[89]|20)\d\d\b")  # 12/05/2024 Hà Nội: a dateline
 
 # USPS Publication 28, section 237: PSC/CMR/Unit and Box numbers, or a ship, over APO/FPO/DPO AA/AE/AP.
 _MILITARY = re.compile(
@@ -455,7 +462,9 @@ class StreetAddresses:
         # the two anchor patterns skip them in C
         last = [m.end() for m in _NUMBER_LAST_ANCHOR.finditer(text)]
         no_number = [m.start() for m in _NO_NUMBER.finditer(text)]  # S/N: "sin número", "sem número"
-        page = _Page(text, _romance_types(text, last + no_number), labels, any(w in text for w in _VN_WORDS))
+        page = _Page(
+            text, _romance_types(text, last + no_number), labels, _VN_LETTER.search(text) is not None
+        )
         anchors = {m.end() for m in _NUMBER_FIRST_ANCHOR.finditer(text)} | set(last)
         if text[:1].isdigit():
             anchors.add(0)
@@ -535,7 +544,7 @@ class _Page:
     text: str
     types: list[int]
     labels: list[int]
-    vietnamese: bool = False  # whether a Vietnamese street word is on the page (most pages: none)
+    vietnamese: bool = False  # whether a letter of Vietnamese is on the page (most pages: none)
 
     def at(self, at: int) -> set[tuple[int, int]]:
         """Spans of the styles whose house number (or ZIP code) can be the digit at `at`."""
@@ -561,7 +570,15 @@ class _Page:
             if flat:
                 matches.append(_EN_FLAT_FIRST.match(text, at - len(before) + flat.start()))
             if self.vietnamese:
-                matches.append(_VIETNAMESE.match(text, at - 3 if before.endswith("Số ") else at))
+                vn_start = at - 3 if before.endswith("Số ") else at
+                matches.append(_VIETNAMESE.match(text, vn_start))
+                typeless = _VN_TYPELESS.match(text, vn_start)
+                if (
+                    typeless
+                    and _VN_LETTER.search(typeless.group(), typeless.group().find(" "))
+                    and not _SLASHED_DATE.match(typeless.group())
+                ):
+                    matches.append(typeless)
             military = _MILITARY_WORDS.search(before) and _MILITARY_BEFORE.search(before)
             if military:
                 matches.append(_MILITARY.match(text, at - len(before) + military.start()))
