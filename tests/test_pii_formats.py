@@ -137,6 +137,7 @@ def test_phone_formats_people_write(redactor, text, value):
         "We reach 250 000 readers a month and 120 000 more in print.",  # thousands after a cue word
         "The table has 12 34 56 rows; see 26 48 31 in the index.",  # six digits without a cue
         "Telefonate im Jahr: 250.000, Anrufe: 120.000",  # German thousands after a cue word
+        "Package: libxml-libxml-perl\nVersion: 2.0207-1\nMaintainer: Raphael Hertzog <hertzog@debian.org>",
     ],
 )
 def test_short_numbers_without_a_phone_cue_stay(redactor, text):

@@ -222,12 +222,14 @@ class NumberRecognizer:
     @staticmethod
     def _short_phone(text: str, run: Run, in_contact_block: bool) -> bool:
         """A six-digit national number ("Tel. 76 20 16", "Telefon: 4 997 46"): only where the page says it
-        is a phone, in groups of digits that are no thousands ("reach 250 000 users")."""
+        is a phone, in groups of digits that are no thousands ("reach 250 000 users"), with one separator
+        throughout (a Debian version beside a maintainer's address, "2.0207-1", mixes them)."""
         body = run.body
+        separators = set(re.sub(r"\d", "", body))
         return (
             len(run.groups) >= 2
-            and body[0] not in "+("
-            and set(re.sub(r"\d", "", body)) <= {" ", "-", ".", "\u00a0"}
+            and len(separators) == 1
+            and separators <= {" ", "-", ".", "\u00a0"}
             and not _THOUSANDS.fullmatch(body)
             and (in_contact_block or _cue_before(text, run) or _cue_after(text, run))
         )
