@@ -301,6 +301,11 @@ _TYPE_AFTER_WORD = (
 _TYPE_AFTER = re.compile(
     rf"{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}{_SP}+{_TYPE_AFTER_WORD}{_SP}+(?:No\.?{_SP}*)?$"
 )
+# the word before the number (or before its "No."), looked up before the pattern is tried
+_TYPE_AFTER_LAST_WORDS = frozenset(
+    [*_TYPE_AFTER_WORDS, *(w.capitalize() for w in _TYPE_AFTER_WORDS)]
+    + [f"{w}." for w in _TYPE_AFTER_DOTTED + [w.capitalize() for w in _TYPE_AFTER_DOTTED]]
+)
 _TYPE_AFTER_HOUSE = re.compile(rf"\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}}[A-Za-z]?)?(?![\w.,/]\d|\w){_UNIT}")
 _TYPE_AFTER_REACH = 80  # characters of a name and its type before the number
 
@@ -608,7 +613,13 @@ class _Page:
                 found.add(match.span())
                 break
         found |= self._typeless(at)
-        named = _TYPE_AFTER.search(text, max(0, at - _TYPE_AFTER_REACH), at)
+        if self._word_before(at) in _TYPE_AFTER_LAST_WORDS or (
+            self._word_before(at) in ("No", "No.")
+            and self._word_before(at - 1 - len(self._word_before(at))) in _TYPE_AFTER_LAST_WORDS
+        ):
+            named = _TYPE_AFTER.search(text, max(0, at - _TYPE_AFTER_REACH), at)
+        else:
+            named = None
         house = named and _TYPE_AFTER_HOUSE.match(text, at)
         if house and not _YEAR.fullmatch(house.group()):
             found.add((named.start(), house.end()))
@@ -627,6 +638,10 @@ class _Page:
                 ):
                     found.add((head.start(), tail.end()))
         return found
+
+    def _word_before(self, at: int) -> str:
+        """The word that ends one space before `at` ("ulica" in "Vipavska ulica 30")."""
+        return self.text[self.text.rfind(" ", max(0, at - 24), at - 1) + 1 : at - 1]
 
     def _typeless_first(self, start: int, at: int) -> set[tuple[int, int]]:
         """636 Sarkar, 560001 Bengaluru / 送付先：1 Johnny Key / 565 allé Desjardins Suite 918 / Apt. 173
