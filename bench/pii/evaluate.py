@@ -119,7 +119,7 @@ def report(docs: list[EvalDoc], found: list[Found], cpu: float, wall: float, con
             )
     print(
         "  (PERSON: contact names on documents whose language has a model; "
-        "NON_LATIN_ADDRESS: CJK, Greek, Cyrillic, not targeted)"
+        "NON_LATIN_ADDRESS: streets in non-Latin scripts, not targeted)"
     )
 
     real = real_pii()

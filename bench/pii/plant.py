@@ -62,9 +62,9 @@ SPLITS = {"dev": DEV, "heldout": HELDOUT, "blind": BLIND, "blind2": BLIND2}
 # (base-text seed, planting seed): BLIND draws other base documents where a language has more than
 # enough, so that its clean documents are not the ones the other splits' false alarms were read on.
 SEEDS = {"dev": (7, 13), "heldout": (7, 13), "blind": (29, 31), "blind2": (41, 43)}
-# Street styles the issue names (US, UK, EU, Indian, military); addresses in CJK, Greek and Cyrillic script
-# are reported apart, as NON_LATIN_ADDRESS; names in those scripts are not planted (names are scored on
-# English documents only, where a name is written in Latin script).
+# Street styles the issue names (US, UK, EU, Indian, military); addresses in non-Latin scripts (CJK,
+# Greek, Cyrillic, Arabic, Indic, ...) are reported apart, as NON_LATIN_ADDRESS; names in those scripts
+# are not planted (names are scored on English documents only, where a name is written in Latin script).
 _NON_LATIN = (
     "ja_JP", "zh_CN", "zh_TW", "ko_KR", "el_GR", "ru_RU", "uk_UA", "ar_AA", "ar_DZ", "ar_PS", "ar_SA",
     "bg_BG", "bn_BD", "fa_IR", "gu_IN", "he_IL", "hi_IN", "hy_AM", "ka_GE", "mk_MK", "mr_IN", "ne_NP",
