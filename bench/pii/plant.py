@@ -1,8 +1,9 @@
 """PII planted into real documents at recorded spans, with Faker locales the tests and recognizers never used.
 
 The tests generate with en_US, en_GB, de_DE, fr_FR, es_ES, nl_NL and pt_BR; this benchmark draws from
-three other locale sets: DEV and HELDOUT (both read miss by miss while improving the recognizers) and
-BLIND (locales neither of them nor the tests use; its misses are read by kind only, never by value).
+four other locale sets: DEV, HELDOUT and BLIND (all three read miss by miss while improving the
+recognizers; BLIND only after it had been measured blind) and BLIND2 (locales none of them nor the tests
+use; its misses are read by kind only, never by value).
 it_IT, nl_BE and en_IN are the only Faker locales with Italian, Belgian-Dutch and Indian street formats,
 and en_US's military addresses the only military ones, so they are in both DEV and HELDOUT; military
 addresses are in every split. Values
