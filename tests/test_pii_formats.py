@@ -340,6 +340,7 @@ STREET_DECOYS = [
     ("et al.", "H. Touvron et al. Llama 2: open foundation models, e.g. 5 sizes."),
     ("fractions and a dateline", "Mix 1/2 Cup Sugar with 3/4 Inch Bolts.\n12/05/2024 Hà Nội: the release"),
     ("a lane word without its number", "The Ngõ and Phố signs, Section 12 Khu Vực map."),
+    ("Norwegian 'av' (of)", "Denne utgaven dekker versjon 11 av Debian, og lagene 3, 4 og 5 av OSI."),
 ]
 
 

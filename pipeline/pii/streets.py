@@ -235,7 +235,7 @@ _ROMANCE_TYPES = (
 # "Jl." and "Gg." (Indonesian), "Jln." and "Lrg." (Malaysian)
 _DOTTED_TYPES = "Str ul Ul Jl Gg Jln Lrg".split()
 _FRENCH_TYPES = (
-    "rue avenue av boulevard boul bd chemin allée impasse place quai route cours passage square voie "
+    "rue avenue boulevard boul bd chemin allée impasse place quai route cours passage square voie "
     "rang montée "
     "côte croissant promenade terrasse carré ruelle sentier autoroute"
 )
@@ -271,7 +271,8 @@ _ROMANCE = re.compile(
 )
 # 12, rue de la Paix / 8 avenue Victor Hugo / 1234, boul. Saint-Laurent: only French puts the number first
 _FRENCH_NUMBER_FIRST = re.compile(
-    rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())})\.?{_SP}+"
+    # "av" only with its dot: Norwegian and Swedish "av" is "of" ("versjon 11 av Debian")
+    rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())}\.?|av\.){_SP}+"
     rf"(?:{_PARTICLES}{_SP}*)?{_NAME_WORD}(?:[ -]{_NAME}){{0,4}}{_UNIT}"
 )
 # rue de Salmon / boulevard Jeanne Delorme / rue du Lac 12 (Switzerland, Belgium: the number after)
