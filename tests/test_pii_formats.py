@@ -118,10 +118,40 @@ def test_phone_numbers_of_thirty_regions(redactor, region, style, value):
         ("緊急の場合は 03-1234-5678 にお電話ください。", "03-1234-5678"),
         ("紧急问题请拨打 13912345678。", "13912345678"),
         ("--\nMiłosz Wiewiórka\n574 517 221\nmilosz.w@gmail.com", "574 517 221"),
+        # the country code in parentheses after the "+" (Latvian, Lithuanian, Singaporean directories)
+        ("Tālrunis / Phone: +(371) 67 028 398", "+(371) 67 028 398"),
+        ("Call us: +(65) 6225 5577, Mon-Fri.", "+(65) 6225 5577"),
+        # Luxembourg's six-digit national numbers, with a cue word or in a contact block
+        ("Tél. : 47 96 27 34 ou 22 51 43", "22 51 43"),
+        ("Bei Fragen erreichen Sie uns unter 4 796 27.", "4 796 27"),
+        ("--\nClaire Weber\n26 48 31\nclaire.weber@pt.lu", "26 48 31"),
     ],
 )
 def test_phone_formats_people_write(redactor, text, value):
     assert found(redactor, text, value, "PHONE_NUMBER")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We reach 250 000 readers a month and 120 000 more in print.",  # thousands after a cue word
+        "The table has 12 34 56 rows; see 26 48 31 in the index.",  # six digits without a cue
+        "Telefonate im Jahr: 250.000, Anrufe: 120.000",  # German thousands after a cue word
+        "Package: libxml-libxml-perl\nVersion: 2.0207-1\nMaintainer: Raphael Hertzog <hertzog@debian.org>",
+    ],
+)
+def test_short_numbers_without_a_phone_cue_stay(redactor, text):
+    assert not [h for h in redactor.find_batch([text], ["en"])[0] if h[2] == "PHONE_NUMBER"]
+
+
+def test_networks_in_cidr_notation_and_protocol_addresses_are_no_hosts(redactor):
+    text = (
+        "2002::/16 is 6to4 and 2001:db00::0/24 a valid network; 81.2.69.0/24 is routed. 192.0.0.0/24 is "
+        "private except 192.0.0.9/32 and 192.0.0.10/32. The host 81.2.69.160/32 and "
+        "2a00:1450:4001:82a::200e/64 sent the attack."
+    )
+    hits = [text[s:e] for s, e, t, _ in redactor.find_batch([text], ["en"])[0] if t == "IP_ADDRESS"]
+    assert hits == ["81.2.69.160", "2a00:1450:4001:82a::200e"]
 
 
 STREETS = [
@@ -222,6 +252,56 @@ STREETS = [
         "Apt. 173 84 Simmons Dip",
     ),
     ("typeless over a postcode", "Ship it to Ádám Farkas, 636 Sarkar, 560001 Bengaluru.", "636 Sarkar"),
+    # the type after the name, then the number (each country's post): Slovene, Croatian, Czech, Hungarian,
+    # Latvian, Lithuanian, Estonian, Turkish, Azerbaijani
+    ("Slovene", "Naslov: Trubarjeva ulica 14, 1000 Ljubljana", "Trubarjeva ulica 14"),
+    ("Croatian square", "Our office moved to Kongresni trg 5c last year.", "Kongresni trg 5c"),
+    ("Croatian stairs", "Pošaljite na Vlaška ulica 70a/3, Zagreb.", "Vlaška ulica 70a/3"),
+    ("Czech", "Sídlo firmy: Václavské náměstí 832/19, Praha.", "Václavské náměstí 832/19"),
+    ("Hungarian", "Címünk: Kossuth Lajos utca 12, Budapest; raktár: Váci út 5.", "Kossuth Lajos utca 12"),
+    ("Hungarian road", "Címünk: Kossuth Lajos utca 12, Budapest; raktár: Váci út 5.", "Váci út 5"),
+    ("Latvian", "Birojs atrodas Brīvības iela 21, Rīga.", "Brīvības iela 21"),
+    ("Lithuanian", "Please ship it to Gedimino prospektas 9, Vilnius.", "Gedimino prospektas 9"),
+    ("Estonian", "Kontor: Pärnu maantee 12, Tallinn.", "Pärnu maantee 12"),
+    ("Turkish", "Adres: Atatürk Caddesi No. 54, Kadıköy.", "Atatürk Caddesi No. 54"),
+    ("Azerbaijani", "Our office moved to Nizami küçəsi 5 last year.", "Nizami küçəsi 5"),
+    # the type first: Romanian, Albanian, Polish, Slovene, Indonesian
+    ("Romanian", "Trimiteți la Str. Mihai Eminescu 12, București.", "Str. Mihai Eminescu 12"),
+    ("Albanian", "Zyra jonë: Rruga Myslym Shyri 22, Tiranë.", "Rruga Myslym Shyri 22"),
+    ("Polish", "Biuro: ul. Marszałkowska 104, Warszawa.", "ul. Marszałkowska 104"),
+    ("Slovene type first", "Our office moved to Cesta na Brdo 85 last year.", "Cesta na Brdo 85"),
+    ("Indonesian", "Kantor kami pindah ke Jl. Merdeka Barat No. 12, Jakarta.", "Jl. Merdeka Barat No. 12"),
+    ("Indonesian alley", "Kirim ke Gg. Mawar No. 7, Bandung.", "Gg. Mawar No. 7"),
+    # Malaysia: the house number before the type, the road's section after its name
+    ("Malaysian", "Alamat: No. 12, Jalan SS 2/24, Petaling Jaya.", "No. 12, Jalan SS 2/24"),
+    ("Malaysian unit", "Ship to B-3-10, Jln Ampang 4/2A, Kuala Lumpur.", "B-3-10, Jln Ampang 4/2A"),
+    (
+        "Malaysian lot",
+        "Our office moved to Lot 81, Lorong Haji Taib 1 last year.",
+        "Lot 81, Lorong Haji Taib 1",
+    ),
+    # Vietnam: "Số", the alley numbers of the house, the lane and the street type, or a name alone
+    ("Vietnamese", "Địa chỉ: Số 25 Phố Hàng Bài, Hà Nội.", "Số 25 Phố Hàng Bài"),
+    ("Vietnamese lane", "Our office moved to 593 Hẻm 53 Đường số 37 last year.", "593 Hẻm 53 Đường số 37"),
+    ("Vietnamese alley, no type", "Please ship it to 56/707 Phạm Ngũ Lão, Quận 1.", "56/707 Phạm Ngũ Lão"),
+    # South Africa's Zulu and Afrikaans types; Bangladesh's holding and building numbers
+    ("Zulu", "Our office moved to 58 Edendale Isitaladi last year.", "58 Edendale Isitaladi"),
+    (
+        "Bangladeshi holding",
+        "Ship to Flat 5, Holding No. 347, Kazi Nazrul Islam Road, Dhaka.",
+        "Flat 5, Holding No. 347, Kazi Nazrul Islam Road",
+    ),
+    (
+        "Bangladeshi building",
+        "Our office moved to Building No. 12, North Badda last year.",
+        "Building No. 12, North Badda",
+    ),
+    # two readings of one address make one span: "693, chemin X" and "chemin X, 98631"
+    (
+        "French, number before and postcode after",
+        "Please ship it to Adrien Lejeune, 693, chemin Khaled Benahmed, 16000 Alger.",
+        "693, chemin Khaled Benahmed",
+    ),
 ]
 
 
@@ -255,6 +335,12 @@ STREET_DECOYS = [
         "two counts of one noun",
         "Editor-in-Chief\n108 Published Articles\n3824 Edited Articles\nCountries Visited",
     ),
+    # the street words of other languages that are English words, or abbreviations of English prose
+    ("English words as types", "Then put 3 eggs in the Instant Pot 6 Quart; the Golf tee 3 is cheap."),
+    ("et al.", "H. Touvron et al. Llama 2: open foundation models, e.g. 5 sizes."),
+    ("fractions and a dateline", "Mix 1/2 Cup Sugar with 3/4 Inch Bolts.\n12/05/2024 Hà Nội: the release"),
+    ("a lane word without its number", "The Ngõ and Phố signs, Section 12 Khu Vực map."),
+    ("Norwegian 'av' (of)", "Denne utgaven dekker versjon 11 av Debian, og lagene 3, 4 og 5 av OSI."),
 ]
 
 

@@ -1,8 +1,9 @@
 """PII planted into real documents at recorded spans, with Faker locales the tests and recognizers never used.
 
 The tests generate with en_US, en_GB, de_DE, fr_FR, es_ES, nl_NL and pt_BR; this benchmark draws from
-three other locale sets: DEV and HELDOUT (both read miss by miss while improving the recognizers) and
-BLIND (locales neither of them nor the tests use; its misses are read by kind only, never by value).
+four other locale sets: DEV, HELDOUT and BLIND (all three read miss by miss while improving the
+recognizers; BLIND only after it had been measured blind) and BLIND2 (locales none of them nor the tests
+use; its misses are read by kind only, never by value).
 it_IT, nl_BE and en_IN are the only Faker locales with Italian, Belgian-Dutch and Indian street formats,
 and en_US's military addresses the only military ones, so they are in both DEV and HELDOUT; military
 addresses are in every split. Values
@@ -48,13 +49,28 @@ BLIND = (
     "hr_HR", "sl_SI", "lv_LV", "lt_LT", "et_EE", "is_IS", "az_AZ", "id_ID", "vi_VN", "zu_ZA", "el_GR",
     "ru_RU", "uk_UA",
 )  # fmt: skip
-SPLITS = {"dev": DEV, "heldout": HELDOUT, "blind": BLIND}
+# Chosen after BLIND had been read (2026-11-30), before the recognizers were changed for it: every Faker 40
+# locale no other split and no test uses that has a phone, bank, person or street provider of its own, less
+# aliases (tl_PH is fil_PH, fr_QC is fr_CA) and bare languages (de, en, es, th). Its misses are read by
+# kind only. Latin-script streets come from fil_PH and the military ones; the others write theirs in
+# Arabic, Bengali, Persian, Hebrew, Devanagari, Armenian, Georgian, Cyrillic, Tamil or Thai script.
+BLIND2 = (
+    "am_ET", "ar_AA", "ar_AE", "ar_DZ", "ar_JO", "ar_PS", "ar_SA", "bg_BG", "bn_BD", "bs_BA", "en_TH",
+    "es_CA", "fa_IR", "fil_PH", "gu_IN", "ha_NG", "he_IL", "hi_IN", "hy_AM", "ig_NG", "ka_GE", "mk_MK",
+    "mr_IN", "ne_NP", "or_IN", "si_LK", "sw", "ta_IN", "th_TH", "tw_GH", "uz_UZ", "yo_NG",
+)  # fmt: skip
+SPLITS = {"dev": DEV, "heldout": HELDOUT, "blind": BLIND, "blind2": BLIND2}
 # (base-text seed, planting seed): BLIND draws other base documents where a language has more than
 # enough, so that its clean documents are not the ones the other splits' false alarms were read on.
-SEEDS = {"dev": (7, 13), "heldout": (7, 13), "blind": (29, 31)}
-# Street styles the issue names (US, UK, EU, Indian, military); addresses in CJK, Greek and Cyrillic script
-# are reported apart, as NON_LATIN_ADDRESS.
-_NON_LATIN = ("ja_JP", "zh_CN", "zh_TW", "ko_KR", "el_GR", "ru_RU", "uk_UA")
+SEEDS = {"dev": (7, 13), "heldout": (7, 13), "blind": (29, 31), "blind2": (41, 43)}
+# Street styles the issue names (US, UK, EU, Indian, military); addresses in non-Latin scripts (CJK,
+# Greek, Cyrillic, Arabic, Indic, ...) are reported apart, as NON_LATIN_ADDRESS; names in those scripts
+# are not planted (names are scored on English documents only, where a name is written in Latin script).
+_NON_LATIN = (
+    "ja_JP", "zh_CN", "zh_TW", "ko_KR", "el_GR", "ru_RU", "uk_UA", "ar_AA", "ar_DZ", "ar_PS", "ar_SA",
+    "bg_BG", "bn_BD", "fa_IR", "gu_IN", "he_IL", "hi_IN", "hy_AM", "ka_GE", "mk_MK", "mr_IN", "ne_NP",
+    "or_IN", "si_LK", "ta_IN", "th_TH",
+)  # fmt: skip
 _NO_STREETS = ("ja_JP", "zh_CN", "zh_TW", "ko_KR", "pl_PL", "sv_SE", "cs_CZ", "da_DK", "fi_FI", "no_NO",
                "hu_HU", "ro_RO", "tr_TR", "sk_SK")  # fmt: skip
 # The document's language -> locales whose values a page in that language most often carries.
@@ -131,8 +147,11 @@ class Values:
         return self.rng.choice((f.free_email, f.company_email))(), loc
 
     def phone_number(self, lang: str) -> tuple[str, str]:
-        loc = self.locale(lang, self.localized("phone_number", "phone_number"))
-        return self.fakers[loc].phone_number(), loc
+        while True:  # ar_AE and ar_JO also draw service numbers ("922", "1486"): nobody's contact data
+            loc = self.locale(lang, self.localized("phone_number", "phone_number"))
+            value = self.fakers[loc].phone_number()
+            if sum(c.isdigit() for c in value) >= 5:
+                return value, loc
 
     def ip_address(self, lang: str) -> tuple[str, str]:
         f = self.fakers[self.locale(lang)]
@@ -194,7 +213,7 @@ class Values:
         return self.fakers[loc].street_address(), loc
 
     def non_latin_address(self, lang: str) -> tuple[str, str]:
-        loc = self.rng.choice([x for x in self.locales if x in _NON_LATIN])
+        loc = self.rng.choice([x for x in self.localized("address", "address") if x in _NON_LATIN])
         return self.fakers[loc].address().replace("\n", " "), loc
 
     def url_credentials(self, lang: str) -> tuple[str, str]:

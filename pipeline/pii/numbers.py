@@ -24,13 +24,18 @@ _SPACE = "[ \u00a0]"
 _SEP = rf"(?:{_SPACE}?[-./]{_SPACE}?|{_SPACE}|\){_SPACE}?[-./]?|{_SPACE}?\()"
 _EXT = rf"(?:{_SPACE}?(?:x|ext\.?|extn\.?|extension|#){_SPACE}?\d{{1,6}})"
 # Not inside an identifier, a decimal, a path, a version, "#123" or "n=123"; ends before any word
-# character. The pattern starts with a character class, not the look-behind, so the engine only tries it
-# where a digit, "+" or "(" is (half the time of the same test written first).
+# character. The country code may stand in parentheses after the "+" ("+(371) 67 123 456", as Latvian and
+# Lithuanian directories print it). The pattern starts with a character class, not the look-behind, so
+# the engine only tries it where a digit, "+" or "(" is (half the time of the same test written first).
 RUN = re.compile(
-    rf"[\d+(](?<![\w.,+/#=-][\d+(])(?:(?<=[+(])\+?{_SPACE}?\d+|(?<=\d)\d*)(?:{_SEP}\d+)*(?P<ext>{_EXT})?"
+    rf"[\d+(](?<![\w.,+/#=-][\d+(])(?:(?<=[+(])\+?\(?{_SPACE}?\d+|(?<=\d)\d*)(?:{_SEP}\d+)*(?P<ext>{_EXT})?"
     rf"(?!\w|[.,]\d|-\w|:\d)"  # not a part of a UUID, a longer identifier or a time (19:44)
 )
-MIN_DIGITS = 7  # the shortest numbers worth a look (E.164 subscriber numbers are longer)
+MIN_DIGITS = 7  # the shortest numbers worth a look without a cue (E.164 subscriber numbers are longer)
+# The shortest national numbers: Luxembourg's six-digit lines ("Tel. 76 20 16"; ITU-T E.164 national
+# numbering plan of LU), the Faroes', Greenland's, Andorra's, Monaco's short codes; looked at only when a
+# cue word or a contact block says that they are phones, and when written in groups.
+MIN_CUED_DIGITS = 6
 MAX_PHONE_DIGITS = 15  # ITU-T E.164: at most 15 digits, country code included
 _SPLIT = re.compile(rf"{_SPACE}[/-]{_SPACE}|,{_SPACE}?|;{_SPACE}?")  # "030 1234 / 030 5678": two numbers
 
@@ -132,14 +137,14 @@ class Run:
 
 
 def runs(text: str) -> Iterator[Run]:
-    """Digit runs with at least MIN_DIGITS digits; a run too long for one phone is split at " / ", ", "."""
+    """Digit runs of MIN_CUED_DIGITS digits or more; a run too long for one phone is split at " / ", ", "."""
     for match in RUN.finditer(text):
-        if match.end() - match.start() < MIN_DIGITS:
+        if match.end() - match.start() < MIN_CUED_DIGITS:
             continue  # most runs: years, counts, section numbers
         body_end = match.start("ext") if match.group("ext") else match.end()
         body = text[match.start() : body_end]
         groups = tuple(re.findall(r"\d+", body))
-        if sum(map(len, groups)) < MIN_DIGITS:
+        if sum(map(len, groups)) < MIN_CUED_DIGITS:
             continue
         if sum(map(len, groups)) > 19 and _SPLIT.search(body):
             offset = match.start()
@@ -177,6 +182,10 @@ class NumberRecognizer:
                 continue
             digits = run.digits
             body = run.body
+            if len(digits) < MIN_DIGITS:
+                if "PHONE_NUMBER" in self.wanted and self._short_phone(text, run, _near(contacts, run)):
+                    yield Hit(run.start, run.end, "PHONE_NUMBER", 0.6)
+                continue
             if "CREDIT_CARD" in self.wanted and "+" not in body and "(" not in body:
                 if set(re.sub(r"\d", "", body)) <= {" ", "-", "\u00a0"} and is_card(
                     digits, run.groups, CARD_CUE.search(before) is not None
@@ -209,6 +218,21 @@ class NumberRecognizer:
             cued = _cue_before(text, run) and not (len(run.groups) == 4 and max(map(int, run.groups)) < 256)
             return not (_PHONE_SHAPE.fullmatch(body) or (body[0] == "0" and len(run.groups) >= 4) or cued)
         return False
+
+    @staticmethod
+    def _short_phone(text: str, run: Run, in_contact_block: bool) -> bool:
+        """A six-digit national number ("Tel. 76 20 16", "Telefon: 4 997 46"): only where the page says it
+        is a phone, in groups of digits that are no thousands ("reach 250 000 users"), with one separator
+        throughout (a Debian version beside a maintainer's address, "2.0207-1", mixes them)."""
+        body = run.body
+        separators = set(re.sub(r"\d", "", body))
+        return (
+            len(run.groups) >= 2
+            and len(separators) == 1
+            and separators <= {" ", "-", ".", "\u00a0"}
+            and not _THOUSANDS.fullmatch(body)
+            and (in_contact_block or _cue_before(text, run) or _cue_after(text, run))
+        )
 
     @staticmethod
     def _phone(text: str, run: Run, regions: Sequence[str], in_contact_block: bool) -> bool:

@@ -94,6 +94,10 @@ _VERSION_BEFORE = re.compile(r"(?:\b(?:v|version|release|ver\.?)\s?|[\w/@=-])$",
 # RFC 4291 section 2.4: ::/8 is reserved by the IETF and assigned to no host (its loopback, unspecified and
 # IPv4-mapped parts are already non-global), so "::abc:7:def" is a documentation example.
 _IETF_RESERVED_V6 = ipaddress.ip_network("::/8")
+# RFC 6890 section 2.2.2: 192.0.0.0/24 holds IETF protocol assignments; its two global addresses
+# (192.0.0.9 and 192.0.0.10, RFC 7723 and RFC 8155) are anycast services, no one's host.
+_IETF_ASSIGNMENTS_V4 = ipaddress.ip_network("192.0.0.0/24")
+_PREFIX_LENGTH = re.compile(r"/(\d{1,3})(?!\d)")
 
 
 class IpAddresses:
@@ -147,8 +151,13 @@ class IpAddresses:
             ones >= 8 and int(address) >> (address.max_prefixlen - ones) == (1 << ones) - 1
         ):
             return False  # group addresses and netmasks (ffff:ff00::, 255.255.0.0) identify no one
-        if self.keep_private and (not address.is_global or address in _IETF_RESERVED_V6):
+        if self.keep_private and (
+            not address.is_global or address in _IETF_RESERVED_V6 or address in _IETF_ASSIGNMENTS_V4
+        ):
             return False
+        prefix = _PREFIX_LENGTH.match(text, end)
+        if prefix and int(prefix.group(1)) < address.max_prefixlen and _network(value, prefix.group(1)):
+            return False  # a network in CIDR notation (2002::/16, 10.20.0.0/16): its host part is zero
         if address.version == 6:
             return True
         if max(address.packed) < 32:
@@ -162,6 +171,15 @@ class IpAddresses:
             or (previous_word and previous_word[0] in self.software)
             or (len(following) == 2 and following[0] in ".-" and following[1].isalnum())
         )
+
+
+def _network(address: str, length: str) -> bool:
+    """Whether `address`/`length` names a network: no bit of the host part is set."""
+    try:
+        ipaddress.ip_network(f"{address}/{length}", strict=True)
+    except ValueError:
+        return False
+    return True
 
 
 class IbanCodes:

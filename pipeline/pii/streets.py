@@ -48,7 +48,8 @@ def alternation(words: Iterable[str], word_start: bool = False) -> str:
     return "(?:" + build(tree, word_start) + ")"
 
 
-_CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽ])"
+# Capitals of Latin-1, Latin Extended-A, Azerbaijani's Ə and Vietnamese (Latin Extended Additional: Ấ, Ở)
+_CAP = r"(?:[A-Z]|[À-ÖØ-Þ]|[ĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŊŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽƏ]|[\u1ea0-\u1ef8])"
 # A capitalized word of two letters or more (O'Neill, Saint-Denis), or an abbreviation of up to three with
 # its dot (St., Pte., J.J.; Portuguese titles keep their ordinal indicator: Eng.º, Dr.ª); no other dot, so
 # "4 Pack. Keep Track" is two sentences, not a street.
@@ -85,7 +86,10 @@ _EN_TYPES = (
     "Riverway Riviera Roadside Roadway Ronde Round Siding Slope Mew Subway Tarn Thoroughfare Tollway Top "
     "Tor Towers Trailer Triangle Trunkway Villas Wade Walkway Front Follow Gap Ride Turn "
     # the Philippines: subdivisions and homes
-    "Subdivision Homes"
+    "Subdivision Homes "
+    # South Africa's other languages (SAPO writes the number first): Zulu isitaladi (street), indlela
+    # (road), umgwaqo (road), indawo (place), ithafa (avenue); Afrikaans straat, laan, rylaan
+    "Isitaladi Indlela Umgwaqo Indawo Ithafa Straat Laan Rylaan"
 ).split()
 _EN_TYPE = alternation(_EN_TYPES)
 _EN_ABBREVIATIONS = (
@@ -130,8 +134,12 @@ _EN_LEAD_UNIT = (
     rf"(?:{_SP}+\d{{1,3}})?{_SP}*){{1,2}},?{_BREAK})"
 )
 # "#12, MG Road" (India); "#1 A Court of Thorns" is a ranking
+# Bangladesh Post writes "Holding No." (the municipal holding) and "Building No." as India Post writes "H.No."
+_HOUSE_NUMBER_WORDS = (
+    rf"(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|Holding{_SP}+No|Building{_SP}+No)"
+)
 _EN_LEAD_NUMBER = (
-    rf"(?:(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No|No|Lot)\.?{_SP}*"
+    rf"(?:(?:{_HOUSE_NUMBER_WORDS}|No|Lot)\.?{_SP}*"
     rf"|#{_SP}?(?=\d+,))"
 )
 _EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
@@ -168,7 +176,7 @@ _EN_NUMBER_FIRST = re.compile(
 )
 # H.No. 894, Mittal: India Post's house-number words mark an address even before a street without a type
 _EN_HOUSE_NAMED = re.compile(
-    rf"(?:H\.?{_SP}?No|House{_SP}+No|Flat{_SP}+No|Plot{_SP}+No|Door{_SP}+No)\.?{_SP}*\d{{1,6}}[A-Za-z]?"
+    rf"(?:{_EN_LEAD_UNIT}{{1,2}}(?:{_HOUSE_NUMBER_WORDS}|No)|{_HOUSE_NUMBER_WORDS})\.?{_SP}*\d{{1,6}}[A-Za-z]?"
     rf"(?:[/-]\d{{1,5}}[A-Za-z]?)*,?{_BREAK}{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}"
 )
 # Studio 12\nO'Neill Isle: the flat on its own line above the street (Royal Mail)
@@ -216,19 +224,30 @@ _ROMANCE_TYPES = (
     "Esplanada Pátio Viaduto Vereda Colônia Fazenda Chácara Sítio Quadra Setor Conjunto Residencial "
     "Loteamento "
     "Vila Jardim Parque Núcleo Trecho Recanto Morro Lagoa Passarela Feira Estação Condomínio Campo Área "
-    "Aeroporto"
+    "Aeroporto "
+    # the type first elsewhere too: Romanian (Poșta Română), Albanian, Polish, Croatian and Slovene
+    # capitalized, Indonesian (Pos Indonesia: Jalan, Gang and their "Jl.", "Gg.", then "No." and the
+    # number), Malaysian
+    "Strada Bulevardul Calea Aleea Piața Piata Șoseaua Soseaua Splaiul Intrarea Rruga Bulevardi Sheshi "
+    "Aleja Ulica Trg Cesta Jalan Gang Lorong Persiaran Lebuh"
 ).split()
+# abbreviated types, only with their dot: "Str." (Romanian), "ul." (Polish; not "al.": "et al. Llama 2"),
+# "Jl." and "Gg." (Indonesian), "Jln." and "Lrg." (Malaysian)
+_DOTTED_TYPES = "Str ul Ul Jl Gg Jln Lrg".split()
 _FRENCH_TYPES = (
-    "rue avenue av boulevard boul bd chemin allée impasse place quai route cours passage square voie "
+    "rue avenue boulevard boul bd chemin allée impasse place quai route cours passage square voie "
     "rang montée "
     "côte croissant promenade terrasse carré ruelle sentier autoroute"
 )
 # the type is a whole word, or an abbreviation with its dot: "Av." is Avenida, "Av" alone starts "Avatar"
-_STREET_TYPE = rf"(?:{alternation(_ROMANCE_TYPES, word_start=True)}(?:\.|(?!\w)))"
+_STREET_TYPE = (
+    rf"(?:{alternation(_ROMANCE_TYPES, word_start=True)}(?:\.|(?!\w))"
+    rf"|{alternation(_DOTTED_TYPES, word_start=True)}\.)"
+)
 _ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
 _PARTICLES = (
     r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el|ao|aos"
-    r"|à|vial)"  # vial: Mexico City's "Eje vial"
+    r"|à|vial|na|pod|ob|pri|za)"  # vial: Mexico City's "Eje vial"; Slovene "Cesta na Kope", "Trg pod ..."
 )
 _NAME = rf"(?:{_NAME_WORD}|d['’]{_WORD}|\d{{1,2}}|{_PARTICLES})"  # Avenida de Manuel d'Arriaga
 _HOUSE_NUMBER = (
@@ -252,7 +271,8 @@ _ROMANCE = re.compile(
 )
 # 12, rue de la Paix / 8 avenue Victor Hugo / 1234, boul. Saint-Laurent: only French puts the number first
 _FRENCH_NUMBER_FIRST = re.compile(
-    rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())})\.?{_SP}+"
+    # "av" only with its dot: Norwegian and Swedish "av" is "of" ("versjon 11 av Debian")
+    rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())}\.?|av\.){_SP}+"
     rf"(?:{_PARTICLES}{_SP}*)?{_NAME_WORD}(?:[ -]{_NAME}){{0,4}}{_UNIT}"
 )
 # rue de Salmon / boulevard Jeanne Delorme / rue du Lac 12 (Switzerland, Belgium: the number after)
@@ -261,6 +281,70 @@ _FRENCH_NAMED = re.compile(
     rf"(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:[ -]{_NAME_WORD}){{0,3}}"
     rf"(?:,?{_SP}+\d{{1,5}}[A-Za-z]?(?![\w.,]\d){_UNIT})?"
 )
+# The type after the name, then the number: Slovene and Croatian (Vipavska ulica 30, Kongresni trg 5c),
+# Czech and Slovak, Hungarian (Kossuth Lajos utca 12, Váci út 5), Latvian, Lithuanian and Estonian (Brīvības
+# iela 21, Gedimino prospektas 9, Pärnu maantee 12), Turkish and Azerbaijani (Atatürk Caddesi No. 5, Nizami
+# küçəsi 5): each country's post writes it so. Left out: the types that are English words (put, pot, sor,
+# tee, gate) and one-letter abbreviations ("e.g. 5").
+_TYPE_AFTER_WORDS = (
+    "ulica ulice ulitsa cesta trg náměstí námestie nábřeží nábrežie třída trieda nabrežje obala šetalište "
+    "prilaz odvojak avenija bulevar bulevard bulvár vijenac drevored steza iela bulvāris gatve laukums "
+    "šoseja gatvė alėja aikštė plentas prospektas prospekts prospekt tänav maantee puiestee põik utca út "
+    "útja tér körút sétány fasor rakpart köz sokak sokağı cadde caddesi bulvarı mahallesi yolu meydanı "
+    "küçəsi prospekti döngəsi şossesi dalanı"
+).split()
+_TYPE_AFTER_DOTTED = "krt nám tř küç mnt pst cad sok mah blv bul".split()
+_TYPE_AFTER_WORD = (
+    rf"(?:{alternation(_TYPE_AFTER_WORDS + [w.capitalize() for w in _TYPE_AFTER_WORDS])}(?!\w)"
+    rf"|{alternation(_TYPE_AFTER_DOTTED + [w.capitalize() for w in _TYPE_AFTER_DOTTED])}\.)"
+)
+# searched in the characters before a house number: "Vipavska ulica " (up to four capitalized words)
+_TYPE_AFTER = re.compile(
+    rf"{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}{_SP}+{_TYPE_AFTER_WORD}{_SP}+(?:No\.?{_SP}*)?$"
+)
+# the word before the number (or before its "No."), looked up before the pattern is tried
+_TYPE_AFTER_LAST_WORDS = frozenset(
+    [*_TYPE_AFTER_WORDS, *(w.capitalize() for w in _TYPE_AFTER_WORDS)]
+    + [f"{w}." for w in _TYPE_AFTER_DOTTED + [w.capitalize() for w in _TYPE_AFTER_DOTTED]]
+)
+_TYPE_AFTER_HOUSE = re.compile(rf"\d{{1,5}}[A-Za-z]?(?:/\d{{1,4}}[A-Za-z]?)?(?![\w.,/]\d|\w){_UNIT}")
+_TYPE_AFTER_REACH = 80  # characters of a name and its type before the number
+
+# Malaysia (Pos Malaysia): the house number, a comma, then the type and the road's name or number, which
+# may carry its section ("No. 8, Jalan Bijih Timah 4/5m", "T-30-63, Jalan 6", "66, Lorong 9/3M").
+_MALAY_TYPES = "Jalan Jln. Jln Lorong Lrg. Lrg Persiaran Lebuh Lengkok Lintang".split()
+_MALAY_TYPE = rf"{alternation(_MALAY_TYPES, word_start=True)}(?!\w)"
+_MALAY_ROAD_NUMBER = r"\d{1,3}[A-Za-z]?(?:/\d{1,3}[A-Za-z]?)?(?![\w/])"
+_MALAY_HOUSE_FIRST = re.compile(
+    rf"(?<![\w-])(?:(?:No|Lot)\.?{_SP}*)?(?:[A-Za-z]{{1,2}}\d?-)?\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}}[A-Za-z]?){{0,2}},{_SP}+"
+    rf"{_MALAY_TYPE}{_SP}+(?:{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}(?:{_SP}+{_MALAY_ROAD_NUMBER})?"
+    rf"|{_MALAY_ROAD_NUMBER})"
+)
+_MALAY_TYPE_SCAN = re.compile(_MALAY_TYPE)
+_MALAY_WORDS = ("Jalan", "Jln", "Lorong", "Lrg", "Persiaran", "Lebuh", "Lengkok", "Lintang")
+
+# Vietnam (Vietnam Post): "Số" (number), the house number with its alley and lane numbers (6/98/341), the
+# alley, lane, ward or hamlet ("Ngõ 91", "Hẻm 53", "Khu 18") and the street type ("Phố", "Đường") before a
+# name or a number: "Số 25 Phố Bà Triệu", "593 Hẻm 53 Đường số 37", "38 phố 67".
+_VN_PLACES = "Ngõ ngõ Ngách ngách Hẻm hẻm Kiệt kiệt Khu khu Khóm khóm Tổ tổ Ấp ấp Thôn thôn".split()
+_VN_TYPES = ("Phố", "phố", "Đường", "đường", "Đại lộ", "Ngõ", "ngõ", "Hẻm", "hẻm")
+_VN_NAME = (
+    rf"(?:\d{{1,3}}(?:{_SP}+Tháng{_SP}+\d{{1,2}})?(?!\w)|{_NAME_WORD}(?:{_SP}+{_NAME}){{0,3}}(?<![\s\d]))"
+)
+_VIETNAMESE = re.compile(
+    rf"(?:Số{_SP}+)?\d{{1,5}}[A-Za-z]?(?:/\d{{1,5}}){{0,3}}{_SP}+"
+    rf"(?:(?:{alternation(_VN_PLACES)}{_SP}+\d{{1,4}}{_SP}+)+(?:{alternation(_VN_TYPES)}(?:{_SP}+số)?{_SP}+)?"
+    rf"|{alternation(_VN_TYPES)}(?:{_SP}+số)?{_SP}+){_VN_NAME}"
+)
+# Without a type, Vietnamese writes the alley numbers of the house (56/707) or "Số" before a name whose
+# letters only Vietnamese has ("56/707 Phạm Ngũ Lão", "Số 5/20/654 Lê Duẩn")
+_VN_TYPELESS = re.compile(
+    rf"(?:Số{_SP}+\d{{1,5}}(?:/\d{{1,5}}){{0,3}}|\d{{1,5}}(?:/\d{{1,5}}){{1,3}}){_SP}+"
+    rf"{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{1,3}}"
+)
+_VN_LETTER = re.compile("[\u1ea0-\u1ef9ăĩũơưđĂĨŨƠƯĐ]")
+_SLASHED_DATE = re.compile(r"(?:Số\s+)?\d{1,2}/\d{1,2}/(?:1[89]|20)\d\d\b")  # 12/05/2024 Hà Nội: a dateline
+
 # USPS Publication 28, section 237: PSC/CMR/Unit and Box numbers, or a ship, over APO/FPO/DPO AA/AE/AP.
 _MILITARY = re.compile(
     rf"(?:PSC|CMR|Unit){_SP}+\d{{1,5}},?{_SP}+Box{_SP}+\d{{1,5}}(?:{_SP}*,?{_BREAK}?(?:APO|FPO|DPO){_SP}+"
@@ -384,7 +468,9 @@ class StreetAddresses:
         # the two anchor patterns skip them in C
         last = [m.end() for m in _NUMBER_LAST_ANCHOR.finditer(text)]
         no_number = [m.start() for m in _NO_NUMBER.finditer(text)]  # S/N: "sin número", "sem número"
-        page = _Page(text, _romance_types(text, last + no_number), labels)
+        page = _Page(
+            text, _romance_types(text, last + no_number), labels, _VN_LETTER.search(text) is not None
+        )
         anchors = {m.end() for m in _NUMBER_FIRST_ANCHOR.finditer(text)} | set(last)
         if text[:1].isdigit():
             anchors.add(0)
@@ -396,9 +482,20 @@ class StreetAddresses:
             street = _EN_NUMBER_FIRST.match(text, block.start())
             if street:
                 spans.add(street.span())
+        if any(word in text for word in _MALAY_WORDS):
+            for road in _MALAY_TYPE_SCAN.finditer(text):
+                for street in _MALAY_HOUSE_FIRST.finditer(text, max(0, road.start() - 24), road.end() + 60):
+                    if street.start() < road.start() < street.end():
+                        spans.add(street.span())
         if any(word in text for word in _FRENCH_NAMED_WORDS):  # a substring test per word is far cheaper
             spans |= {m.span() for m in _FRENCH_NAMED.finditer(text)}
-        for start, end in sorted(spans):
+        merged: list[list[int]] = []
+        for start, end in sorted(spans):  # two readings of one address: "693, chemin X", "chemin X, 98631"
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        for start, end in merged:
             yield Hit(start, end, "STREET_ADDRESS", 0.6)
 
 
@@ -453,6 +550,7 @@ class _Page:
     text: str
     types: list[int]
     labels: list[int]
+    vietnamese: bool = False  # whether a letter of Vietnamese is on the page (most pages: none)
 
     def at(self, at: int) -> set[tuple[int, int]]:
         """Spans of the styles whose house number (or ZIP code) can be the digit at `at`."""
@@ -477,6 +575,16 @@ class _Page:
             flat = _FLAT_BEFORE.search(before)
             if flat:
                 matches.append(_EN_FLAT_FIRST.match(text, at - len(before) + flat.start()))
+            if self.vietnamese:
+                vn_start = at - 3 if before.endswith("Số ") else at
+                matches.append(_VIETNAMESE.match(text, vn_start))
+                typeless = _VN_TYPELESS.match(text, vn_start)
+                if (
+                    typeless
+                    and _VN_LETTER.search(typeless.group(), typeless.group().find(" "))
+                    and not _SLASHED_DATE.match(typeless.group())
+                ):
+                    matches.append(typeless)
             military = _MILITARY_WORDS.search(before) and _MILITARY_BEFORE.search(before)
             if military:
                 matches.append(_MILITARY.match(text, at - len(before) + military.start()))
@@ -506,6 +614,16 @@ class _Page:
                 found.add(match.span())
                 break
         found |= self._typeless(at)
+        if self._word_before(at) in _TYPE_AFTER_LAST_WORDS or (
+            self._word_before(at) in ("No", "No.")
+            and self._word_before(at - 1 - len(self._word_before(at))) in _TYPE_AFTER_LAST_WORDS
+        ):
+            named = _TYPE_AFTER.search(text, max(0, at - _TYPE_AFTER_REACH), at)
+        else:
+            named = None
+        house = named and _TYPE_AFTER_HOUSE.match(text, at)
+        if house and not _YEAR.fullmatch(house.group()):
+            found.add((named.start(), house.end()))
         if text[max(0, at - _GERMANIC_REACH) : at].rstrip().lower().endswith(_GERMANIC_SUFFIXES):
             tail = _GERMANIC_TAIL.search(text, max(0, at - 20), at + 40)
             head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
@@ -521,6 +639,10 @@ class _Page:
                 ):
                     found.add((head.start(), tail.end()))
         return found
+
+    def _word_before(self, at: int) -> str:
+        """The word that ends one space before `at` ("ulica" in "Vipavska ulica 30")."""
+        return self.text[self.text.rfind(" ", max(0, at - 24), at - 1) + 1 : at - 1]
 
     def _typeless_first(self, start: int, at: int) -> set[tuple[int, int]]:
         """636 Sarkar, 560001 Bengaluru / 送付先：1 Johnny Key / 565 allé Desjardins Suite 918 / Apt. 173
