@@ -68,8 +68,7 @@ class DomainRouter(SignalFilter):
     class Settings(StageSettings):
         signals: ClassVar[tuple[str, ...]] = (
             "formula_count", "code_line_share", "code_token_share", "inline_code_share", "log_line_share",
-            "model_math",
-            "model_code",
+            "model_math", "model_code",
         )
         math_min_formulas: int = Field(3, ge=1)  # documents with at least this many formulas are math
         code_min_line_share: float = Field(0.1, ge=0, le=1)  # ...this share of code lines...

@@ -100,6 +100,7 @@ def formula_spans(text: str) -> list[tuple[int, int]]:
 
 
 def without_formulas(text: str) -> str:
+    """`text` with its TeX formulas cut out (what is left of a math page to judge as prose or code)."""
     spans = formula_spans(text)
     return without(text, spans) if spans else text
 

@@ -76,7 +76,7 @@ def decide(
     threshold: float,
     keep_comments: bool,
     deadline: Deadline,
-    math_or_code: list[bool] | None = None,
+    math_or_code: list[bool],
 ) -> set[int]:
     """Blocks whose probability reaches `threshold`, with math and code following their context, every
     unhinted block in `math_or_code` and, with `keep_comments`, the prose of comment sections."""
@@ -86,9 +86,8 @@ def decide(
     _fill_gaps(kept, (probs >= _NEAR).tolist(), lifted, deadline)
     _follow_context(kept, lifted, deadline)
     flags, own, own_links = blocks.flags, blocks.own, blocks.own_links
-    if math_or_code is not None:
-        for i, b in enumerate(order):
-            kept[i] = kept[i] or (math_or_code[i] and not flags[b] & (HINT_COMMENTS | _LINK_LIST_HINTS))
+    for i, b in enumerate(order):
+        kept[i] = kept[i] or (math_or_code[i] and not flags[b] & (HINT_COMMENTS | _LINK_LIST_HINTS))
     keep = {
         b
         for b, k in zip(order, kept, strict=True)
