@@ -221,6 +221,9 @@ class LineDedupConfig(Section):
     max_occurrences: int = Field(6, ge=1)  # Llama 3 sec. 3.1.1: lines seen more than 6 times per bucket go
     bucket_docs: int = Field(30_000_000, ge=1)  # Llama 3: buckets of 30M documents
     max_removed_share: float = Field(0.5, ge=0, le=1)  # ours (no published value): boilerplate pages go
+    # ours: ccNet's rule is for boilerplate prose; on math and code pages a block holding a code-shaped line
+    # stays whole: "import numpy as np", a doctest's "True", the examples every translation of a manual shares
+    keep_code_lines: bool = True
 
 
 class MinHashDedupConfig(Section):

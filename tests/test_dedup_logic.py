@@ -7,6 +7,7 @@ import string
 
 import pytest
 
+from classifiers.prose import is_code_line
 from pipeline.dedup.keys import (
     normalize_text,
     normalize_url,
@@ -105,6 +106,17 @@ def test_remove_lines_counts_removed_lines_and_characters() -> None:
     assert result.lines_removed == 2
     assert result.chars_removed == len(text) - len(result.text) == 2 * 16 + 1
     assert result.removed_share == pytest.approx(result.chars_removed / len(text))
+
+
+def test_remove_lines_leaves_protected_blocks_whole() -> None:
+    """Code pages: a listing with a frequent code line stays whole, its output lines with it; frequent
+    prose lines (a share bar, a heading) still go."""
+    text = "Share this page\n\nExamples\n\n>>> x == x\nTrue\n>>> import numpy as np\n\nThe mean of a column."
+    common = ("Share this page", "Examples", "True", ">>> import numpy as np")
+    frequent = frozenset(stable_hash(normalize_text(line)) for line in common)
+    kept = remove_lines(text, frequent, protect=is_code_line)
+    assert kept.text == "\n\n>>> x == x\nTrue\n>>> import numpy as np\n\nThe mean of a column."
+    assert "True" not in remove_lines(text, frequent).text.split("\n")
 
 
 def test_shingles_are_word_5_grams_of_normalized_text() -> None:

@@ -27,6 +27,7 @@ from apache_beam.transforms.window import GlobalWindow
 from apache_beam.utils.timestamp import MIN_TIMESTAMP
 from apache_beam.utils.windowed_value import WindowedValue
 
+from classifiers.prose import is_code_line
 from pipeline.beam.components import ConnectedComponents, DistinctPairs
 from pipeline.beam.joins import JoinOne, LinkToBest
 from pipeline.beam.runner import COST, ERRORS, REJECTED, CostMeter
@@ -177,7 +178,8 @@ class _Apply(beam.DoFn):
         if LINE in self.stages and not any(
             r.startswith(("dedup_url.", "dedup_exact.")) for r in doc.rejected_by
         ):
-            removal = remove_lines(doc.text, frozenset(frequent))
+            code = self.settings.line.keep_code_lines and doc.domain in ("math", "code")
+            removal = remove_lines(doc.text, frozenset(frequent), protect=is_code_line if code else None)
             doc.text = removal.text
             doc.signals["dedup_line.lines_removed"] = float(removal.lines_removed)
             doc.signals["dedup_line.chars_removed"] = float(removal.chars_removed)

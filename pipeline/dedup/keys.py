@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -142,6 +143,18 @@ def line_hashes(text: str, lines: list[str] | None = None) -> list[int | None]:
     return [stable_hash(normal) if normal else None for normal in lines or normalized_lines(text)]
 
 
+def _protected_blocks(lines: list[str], protect: Callable[[str], bool]) -> list[bool]:
+    """Per line: whether its block (lines between blank ones) holds a line `protect` accepts."""
+    guarded = [False] * len(lines)
+    start = 0
+    for end in range(len(lines) + 1):
+        if end == len(lines) or not lines[end].strip():
+            if any(protect(line.strip()) for line in lines[start:end]):
+                guarded[start:end] = [True] * (end - start)
+            start = end + 1
+    return guarded
+
+
 @dataclass(frozen=True)
 class LineRemoval:
     text: str
@@ -150,10 +163,20 @@ class LineRemoval:
     removed_share: float
 
 
-def remove_lines(text: str, frequent: frozenset[int]) -> LineRemoval:
-    """`text` without the lines whose normalized hash is in `frequent`; counts include their newlines."""
+def remove_lines(
+    text: str, frequent: frozenset[int], protect: Callable[[str], bool] | None = None
+) -> LineRemoval:
+    """`text` without the lines whose normalized hash is in `frequent`, except in blocks (runs of lines
+    between blank lines) holding a line that `protect` accepts (given stripped): a code listing stays
+    whole, its output lines ("True", "0") with it. Counts include the removed lines' newlines."""
     lines = text.split("\n")
-    kept = [line for line, h in zip(lines, line_hashes(text), strict=True) if h is None or h not in frequent]
+    hashes = line_hashes(text)
+    guarded = _protected_blocks(lines, protect) if protect is not None else [False] * len(lines)
+    kept = [
+        line
+        for line, h, guard in zip(lines, hashes, guarded, strict=True)
+        if h is None or h not in frequent or guard
+    ]
     new_text = "\n".join(kept)
     removed_chars = len(text) - len(new_text)
     return LineRemoval(
