@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -257,7 +257,7 @@ class Blocks:
     own: list[float] = field(default_factory=list)
     own_links: list[float] = field(default_factory=list)
     lifted: list[float] = field(default_factory=list)
-    pieces: dict[int, list[str]] = field(default_factory=lambda: defaultdict(list))
+    pieces: list[list[str]] = field(default_factory=list)
     first_h1: int = -1  # document position of the first <h1> (-1: none)
     blocks: list[int] = field(default_factory=list)
     end: list[int] = field(default_factory=list)
@@ -295,24 +295,23 @@ def segment(
         page.pieces,
     )
     inherited: dict[etree._Element, int] = {}
+    parent_flags = inherited.get
     hidden: list[etree._Element] = []
-    tick = deadline.tick
+    deadline.tick(len(order))  # one unit per element, charged before the walk
     for i, el in enumerate(order):
-        tick()
         tag = el.tag
         get = el.get
         if i:
             up = el.getparent()
-            pf = inherited.get(up)
+            pf = parent_flags(up)
             if pf is None:
                 continue  # inside a hidden element
-            cls = get("class")
             if (
                 get("hidden") is not None
                 or get("aria-hidden") == "true"
                 or ((style := get("style")) and _HIDDEN_STYLE.search(style))
-                or (mathjax and (tag.startswith("mjx-") or (cls or "").startswith("MathJax")))
-                or (tag == "td" and cls and is_gutter(cls))
+                or (mathjax and (tag.startswith("mjx-") or (get("class") or "").startswith("MathJax")))
+                or (tag == "td" and (cls := get("class")) and is_gutter(cls))
                 or (tag == "a" and is_permalink(el))
             ):
                 hidden.append(el)
@@ -324,8 +323,9 @@ def segment(
                         own_links[p] += len(text)
                 continue
         else:
-            up, pf, cls = None, 0, get("class")
+            up, pf = None, 0
         if tag in BLOCK_TAGS or not i:
+            cls = get("class")
             mine = container_flags(tag, cls, get("id"), get("role"), bool(pf & IN_MAIN))
             f = pf
             if not i:
@@ -342,6 +342,7 @@ def segment(
             index.append(i)
             own_links.append(0.0)
             lifted.append(0.0)
+            pieces.append([])
             if tag == "h1" and page.first_h1 < 0:
                 page.first_h1 = i
         else:
@@ -349,7 +350,7 @@ def segment(
             f = pf | IN_LINK if tag == "a" else pf
         owner[el] = c
         inherited[el] = f
-        length = special.get(el)
+        length = special.get(el) if special else None
         if length is not None:
             lifted[c] += length
         else:
@@ -367,9 +368,7 @@ def segment(
                     own_links[p] += len(text)
     for el in hidden:
         remove_keeping_tail(el)
-    page.own = [
-        sum(map(len, pieces[c])) + lifted[c] if c in pieces else lifted[c] for c in range(len(containers))
-    ]
+    page.own = [sum(map(len, mine)) + extra for mine, extra in zip(pieces, lifted, strict=True)]
     _totals(page, deadline)
     return page
 
@@ -377,12 +376,12 @@ def segment(
 def _totals(page: Blocks, deadline: Deadline) -> None:
     """Subtree sums and last positions per container (one walk back over them)."""
     own, flags, parent = page.own, page.flags, page.parent
+    deadline.tick(len(own) - 1)  # one unit per container but the body, charged before the walk
     chars = list(own)
     links = list(page.own_links)
     hinted = [n if f & _SOFT_HINTS else 0.0 for n, f in zip(own, flags, strict=True)]
     end = list(page.index)
     for c in range(len(own) - 1, 0, -1):
-        deadline.tick()
         p = parent[c]
         chars[p] += chars[c]
         links[p] += links[c]
@@ -481,7 +480,8 @@ CORE_WEIGHT = 4.0  # ...and for a stricter, smaller one inside it ("core")
 def _text_statistics(page: Blocks) -> np.ndarray:
     """Per block: punctuation per 100 characters, digit and capital shares, mean word length,
     sentence end, and log(1 + other blocks with the same short text)."""
-    texts = [" ".join(page.pieces.get(c, ())) for c in page.blocks]
+    pieces = page.pieces
+    texts = [" ".join(pieces[c]) for c in page.blocks]
     seen = Counter(t for t in texts if len(t) <= _SHORT_TEXT)
     rows = []
     for text in texts:

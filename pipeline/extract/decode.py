@@ -113,7 +113,11 @@ def check_text(text: str) -> None:
 class Deadline:
     """Per-page budget. `tick()` counts work units (an element visited by one walk); a page that needs
     more than `work_budget` of them fails the same way on every machine, so outputs never depend on
-    load. The wall clock is only a hang guard (checked every 256 ticks) for a machine gone wrong."""
+    load. The wall clock is only a hang guard (checked every 256 ticks) for a machine gone wrong.
+
+    A walk may charge its units in one call before it starts (`tick(len(elements))`): the budget is
+    checked whenever the count passes a multiple of 256 and is exceeded when the last multiple passed
+    is above it, so charging units one at a time or together fails exactly the same pages."""
 
     def __init__(self, budget_s: float, work_budget: int | None = None):
         self.start = time.perf_counter()
@@ -122,10 +126,11 @@ class Deadline:
         self.work_budget = work_budget
         self.count = 0
 
-    def tick(self) -> None:
-        self.count += 1
-        if not self.count & 255:
-            if self.work_budget is not None and self.count > self.work_budget:
+    def tick(self, units: int = 1) -> None:
+        before = self.count
+        self.count = count = before + units
+        if count >> 8 != before >> 8:
+            if self.work_budget is not None and count & ~255 > self.work_budget:
                 raise ExtractionError(f"work budget exceeded ({self.work_budget} units)")
             if time.perf_counter() > self.end:
                 raise ExtractionError(f"time budget exceeded ({self.budget_s:g} s)")

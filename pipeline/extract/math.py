@@ -70,11 +70,14 @@ def page_delimiters(script_texts: list[str], loads_tex_renderer: bool) -> Delimi
     inline: list[tuple[str, str]] = []
     display: list[tuple[str, str]] = []
     for text in script_texts:
-        if "Math" not in text and "delimiters" not in text:
-            continue  # most scripts are analytics or app bundles: two C searches skip them
-        for key, body in _CONFIG_KEYS.findall(text):
-            pairs = [(_js_string(m[1]), _js_string(m[3])) for m in _PAIR.finditer(body)]
-            (inline if key == "inlineMath" else display).extend(pairs)
+        # Most scripts are analytics or app bundles, and most of those say "Math" (Math.max): a C
+        # search for each pattern's literal skips the regex scan of a bundle that cannot match.
+        if "inlineMath" in text or "displayMath" in text:
+            for key, body in _CONFIG_KEYS.findall(text):
+                pairs = [(_js_string(m[1]), _js_string(m[3])) for m in _PAIR.finditer(body)]
+                (inline if key == "inlineMath" else display).extend(pairs)
+        if "delimiters" not in text:
+            continue
         for block in _KATEX_DELIMS.findall(text):
             for m in _KATEX_ITEM.finditer(block):
                 (display if m[5] == "true" else inline).append((_js_string(m[2]), _js_string(m[4])))

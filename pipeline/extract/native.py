@@ -115,8 +115,9 @@ class _Lifter:
         # Document order puts a KaTeX span or <pre> before what it contains; an element inside one
         # already lifted is lifted again in the detached copy, which is never rendered.
         tags = (*self._TARGETS, "span", "div") if katex else self._TARGETS
-        for el in list(root.iter(*tags)):
-            self.deadline.tick()
+        candidates = list(root.iter(*tags))
+        self.deadline.tick(len(candidates))  # one unit per candidate, charged before the loop
+        for el in candidates:
             if el.tag == "script":
                 source = (el.get("src") or "").lower()
                 renderer = renderer or "mathjax" in source or "katex" in source
@@ -226,6 +227,24 @@ _PARAGRAPH_TAGS = frozenset(
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _INLINE_CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
+# What opening a tag writes, looked up once per element (a tag in several sets above takes the first
+# kind listed here); tags in none of them write nothing.
+_HEADING, _BREAK, _ROW, _CELL, _LIST, _ITEM, _CODE, _PARAGRAPH, _BLOCK = range(9)
+_OPEN_KIND = {
+    **dict.fromkeys(_BLOCK_TAGS, _BLOCK),
+    **dict.fromkeys(_PARAGRAPH_TAGS, _PARAGRAPH),
+    **dict.fromkeys(_INLINE_CODE, _CODE),
+    "li": _ITEM,
+    "ul": _LIST,
+    "ol": _LIST,
+    "td": _CELL,
+    "th": _CELL,
+    "tr": _ROW,
+    "br": _BREAK,
+    **dict.fromkeys(_HEADINGS, _HEADING),
+}
+_CLOSE = object()  # marks an opened element on the renderer's stack
+_RENDER_CHARGE = 256  # renderer units charged to the deadline at a time
 _DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.I)
 
 
@@ -290,36 +309,51 @@ class _Renderer:
         self.cell_depth = 0
         self.row_cells: list[int] = []
         self.list_counters: list[int] = []
+        self.openers = page.delimiters.openers if page.delimiters.active else None
 
     def render(self, top: etree._Element) -> None:
         """Append the kept text of a subtree; `out.result()` is the text of everything rendered."""
         owner, keep, containers, live = self.owner, self.keep, self.containers, self.live
-        stack: list[tuple[etree._Element, bool]] = [(top, False)]
+        text, deadline = self._text, self.deadline
+        # Elements to visit, each opened one followed by _CLOSE; `kept_open` says, for every open
+        # element, whether its text is kept: the tail of what is popped next belongs to the last one.
+        stack: list = [top]
+        kept_open = [False]  # the top's tail is not written
+        units = 0  # one unit per element opened or closed, charged every _RENDER_CHARGE
         while stack:
-            self.deadline.tick()
-            el, closing = stack.pop()
-            if closing:
+            units += 1
+            if units == _RENDER_CHARGE:
+                deadline.tick(units)
+                units = 0
+            el = stack.pop()
+            if el is _CLOSE:
+                el = stack.pop()
+                kept_open.pop()
                 self._close(el)
-                if el is not top and owner[el.getparent()] in keep:
-                    self._text(el.tail)
+                if kept_open[-1]:
+                    text(el.tail)
                 continue
             mine = owner[el]
             if mine not in live and containers[mine] is el:
-                if el is not top and owner[el.getparent()] in keep:
-                    self._text(el.tail)
+                if kept_open[-1]:
+                    text(el.tail)
                 continue
             kept = mine in keep
-            if el.tag in (MATH_TAG, CODE_TAG):
+            tag = el.tag
+            if tag == MATH_TAG or tag == CODE_TAG:
                 if kept:
                     self._placeholder(el)
-                if el is not top and owner[el.getparent()] in keep:
-                    self._text(el.tail)
+                if kept_open[-1]:
+                    text(el.tail)
                 continue
-            self._open(el, kept)
+            self._open(el, tag, kept)
             if kept:
-                self._text(el.text)
-            stack.append((el, True))
-            stack.extend((child, False) for child in reversed(el))
+                text(el.text)
+            kept_open.append(kept)
+            stack.append(el)
+            stack.append(_CLOSE)
+            stack.extend(reversed(el))
+        deadline.tick(units)
 
     def _block_break(self, count: int) -> None:
         if self.cell_depth:
@@ -327,18 +361,20 @@ class _Renderer:
         else:
             self.out.newline(count)
 
-    def _open(self, el: etree._Element, kept: bool) -> None:
-        tag = el.tag
-        if tag in _HEADINGS:
+    def _open(self, el: etree._Element, tag: str, kept: bool) -> None:
+        kind = _OPEN_KIND.get(tag)
+        if kind is None:
+            return
+        if kind == _HEADING:
             self._block_break(2)
             if kept and self.markdown and not self.cell_depth:
                 self.out.raw("#" * _HEADINGS[tag] + " ")
-        elif tag == "br":
+        elif kind == _BREAK:
             self._block_break(1)
-        elif tag == "tr":
+        elif kind == _ROW:
             self._block_break(1)
             self.row_cells.append(0)
-        elif tag in ("td", "th"):
+        elif kind == _CELL:
             # A cell whose text sits in nested blocks (<td><p>..</p></td>) is written when its row is.
             if self.row_cells and self.owner[el] in self.live:
                 if self.row_cells[-1] or self.markdown:
@@ -348,10 +384,10 @@ class _Renderer:
                     self.out.space = True
                 self.row_cells[-1] += 1
             self.cell_depth += 1
-        elif tag in ("ul", "ol"):
+        elif kind == _LIST:
             self._block_break(2 if not self.list_counters else 1)
             self.list_counters.append(0 if tag == "ol" else -1)
-        elif tag == "li":
+        elif kind == _ITEM:
             self._block_break(1)
             if self.markdown and self.list_counters and self.owner[el] in self.live:
                 indent = "  " * (len(self.list_counters) - 1)
@@ -360,23 +396,26 @@ class _Renderer:
                     self.out.raw(f"{indent}{self.list_counters[-1]}. ")
                 else:
                     self.out.raw(f"{indent}- ")
-        elif tag in _INLINE_CODE:
+        elif kind == _CODE:
             if kept:
                 if not self.inline_code_depth:
                     self.inline_code_chars += len("".join(el.itertext()).strip())
                 self.inline_code_depth += 1
                 if self.markdown:
                     self.out.raw("`")
-        elif tag in _PARAGRAPH_TAGS:
+        elif kind == _PARAGRAPH:
             self._block_break(2)
-        elif tag in _BLOCK_TAGS:
+        else:
             self._block_break(1)
 
     def _close(self, el: etree._Element) -> None:
         tag = el.tag
-        if tag in ("td", "th"):
+        kind = _OPEN_KIND.get(tag)
+        if kind is None or kind == _BREAK:
+            return
+        if kind == _CELL:
             self.cell_depth -= 1
-        elif tag == "tr" and self.row_cells:
+        elif kind == _ROW and self.row_cells:
             cells = self.row_cells.pop() if self.owner[el] in self.live else 0
             if self.markdown and cells:
                 self.out.space = False
@@ -385,10 +424,10 @@ class _Renderer:
                     self.out.newline(1)
                     self.out.raw("|" + " --- |" * cells)
             self._block_break(1)
-        elif tag in ("ul", "ol") and self.list_counters:
+        elif kind == _LIST and self.list_counters:
             self.list_counters.pop()
             self._block_break(2 if not self.list_counters else 1)
-        elif tag in _INLINE_CODE:
+        elif kind == _CODE:
             if self.owner[el] in self.keep:
                 self.inline_code_depth -= 1
                 if self.markdown:
@@ -411,7 +450,7 @@ class _Renderer:
     def _text(self, text: str | None) -> None:
         if not text:
             return
-        if not self.page.delimiters.active or not self.page.delimiters.openers.search(text):
+        if self.openers is None or not self.openers.search(text):
             self.out.text(text)
             return
         for piece, display in split_delimited(text, self.page.delimiters):
