@@ -444,6 +444,13 @@ _FLAG_BITS = np.array([bit for _, bit in _FLAG_FEATURES], dtype=np.int64)
 _LEVELS = 3  # containers described above each block: parent, grandparent, great-grandparent
 _SENTENCE_ENDS = frozenset(".!?:;\u2026\u3002")
 _SHORT_TEXT = 80  # texts this short are counted for repeats on the page ("Read more", dates)
+# Kinds of ASCII characters _text_statistics counts (every other character is kind 0).
+_PUNCTUATION, _DIGIT, _CAPITAL, _SPACE = 1, 2, 3, 4
+_CHAR_KINDS = np.zeros(128, dtype=np.intp)
+_CHAR_KINDS[[ord("."), ord(",")]] = _PUNCTUATION
+_CHAR_KINDS[ord("0") : ord("9") + 1] = _DIGIT
+_CHAR_KINDS[ord("A") : ord("Z") + 1] = _CAPITAL
+_CHAR_KINDS[ord(" ")] = _SPACE
 _UP_FEATURES = ("log_chars", "link_density", "share", "hinted", "has_h1", "in_top", "repeats")
 FEATURES = (
     "log_chars",
@@ -483,22 +490,21 @@ def _text_statistics(page: Blocks) -> np.ndarray:
     pieces = page.pieces
     texts = [" ".join(pieces[c]) for c in page.blocks]
     seen = Counter(t for t in texts if len(t) <= _SHORT_TEXT)
-    rows = []
-    for text in texts:
-        size = len(text) or 1
-        sample = text.encode("utf-8", "surrogatepass")  # bytes.translate runs in C, str.translate per char
-        rows.append(
-            (
-                100.0 * (text.count(".") + text.count(",")) / size,
-                (len(sample) - len(sample.translate(None, b"0123456789"))) / size,
-                (len(sample) - len(sample.translate(None, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"))) / size,
-                size / (text.count(" ") + 1),
-                float(text[-1:] in _SENTENCE_ENDS),
-                seen[text] - 1.0 if len(text) <= _SHORT_TEXT else 0.0,
-            )
-        )
-    stats = np.array(rows, dtype=np.float64).reshape(-1, 6)
-    stats[:, 5] = np.log1p(stats[:, 5])
+    n = len(texts)
+    lengths = np.fromiter(map(len, texts), np.intp, n)
+    # Every character of every block at once: its kind, counted per block (one numpy pass, not
+    # four string scans a block).
+    codes = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), np.uint32)
+    kinds = _CHAR_KINDS[np.minimum(codes, 127)]
+    counts = np.bincount(np.repeat(np.arange(n) * 5, lengths) + kinds, minlength=5 * n).reshape(n, 5)
+    size = np.maximum(lengths, 1)
+    stats = np.empty((n, 6))
+    stats[:, 0] = 100.0 * counts[:, _PUNCTUATION] / size
+    stats[:, 1] = counts[:, _DIGIT] / size
+    stats[:, 2] = counts[:, _CAPITAL] / size
+    stats[:, 3] = size / (counts[:, _SPACE] + 1)
+    stats[:, 4] = [text[-1:] in _SENTENCE_ENDS for text in texts]
+    stats[:, 5] = np.log1p([seen[text] - 1.0 if len(text) <= _SHORT_TEXT else 0.0 for text in texts])
     return stats
 
 
@@ -507,7 +513,7 @@ def _repeats(page: Blocks) -> np.ndarray:
     items of a menu."""
     keys = list(zip(page.parent, page.tags, page.classes, strict=True))
     counts = Counter(keys)
-    return np.log1p(np.array([counts[k] - 1.0 for k in keys]))
+    return np.log1p(np.fromiter(map(counts.__getitem__, keys), np.float64, len(keys)) - 1.0)
 
 
 def features(page: Blocks) -> np.ndarray:
@@ -562,12 +568,13 @@ def features(page: Blocks) -> np.ndarray:
             (index[top] <= index[up]) & (index[up] <= end[top]),
             repeats[up],
         ]
-    x = np.column_stack(columns).astype(np.float64)
-    density, size = x[:, 1], x[:, 0]
-    neighbours = [
+    density, size = columns[1], columns[0]
+    columns += [
         np.concatenate(([1.0], density[:-1])),
         np.concatenate(([0.0], size[:-1])),
         np.concatenate((density[1:], [1.0])),
         np.concatenate((size[1:], [0.0])),
     ]
-    return np.column_stack([x, *neighbours])
+    # Stacked feature by feature (contiguous copies), read block by block: the model gathers whole
+    # features, which this layout keeps contiguous.
+    return np.vstack(columns, dtype=np.float64).T
