@@ -64,10 +64,10 @@ _DROP_TAGS = frozenset(
 _BUTTON_TEXT_MAX = 200
 
 
-def _open_runaway_buttons(root: etree._Element, deadline: Deadline) -> None:
+def _open_runaway_buttons(buttons: list[etree._Element], deadline: Deadline) -> None:
     """Turn buttons that hold page content into plain containers, so dropping controls keeps it."""
-    for button in root.iter("button"):
-        deadline.tick()
+    deadline.tick(len(buttons))  # one unit per button, charged before the loop
+    for button in buttons:
         size = 0
         for piece in button.itertext():
             size += len(piece.strip())
@@ -89,6 +89,8 @@ class _Page:
     def placeholder_lengths(self, body: etree._Element) -> dict[etree._Element, float]:
         """Text length of every math and code placeholder (their text lives in the side tables)."""
         lengths: dict[etree._Element, float] = {}
+        if not self.formulas and not self.codes:
+            return lengths  # nothing lifted: no placeholder to look for
         for el in body.iter(MATH_TAG, CODE_TAG):
             table = self.formulas if el.tag == MATH_TAG else self.codes
             lengths[el] = float(len(table[int(el.get("i"))][0]))
@@ -104,6 +106,7 @@ class _Lifter:
 
     def __init__(self, deadline: Deadline):
         self.deadline = deadline
+        self.detached: set[etree._Element] = set()  # lifted elements that held elements
 
     def run(self, root: etree._Element, katex: bool) -> _Page:
         head = root.find("head")
@@ -115,10 +118,15 @@ class _Lifter:
         # Document order puts a KaTeX span or <pre> before what it contains; an element inside one
         # already lifted is lifted again in the detached copy, which is never rendered.
         tags = (*self._TARGETS, "span", "div") if katex else self._TARGETS
-        candidates = list(root.iter(*tags))
-        self.deadline.tick(len(candidates))  # one unit per candidate, charged before the loop
+        # Buttons are found in the same pass over the tree, and judged once the lifting is done.
+        candidates = list(root.iter(*tags, "button"))
+        buttons = [el for el in candidates if el.tag == "button"]
+        self.deadline.tick(len(candidates) - len(buttons))  # one unit per candidate, charged before the loop
         for el in candidates:
-            if el.tag == "script":
+            tag = el.tag
+            if tag == "button":
+                continue
+            if tag == "script":
                 source = (el.get("src") or "").lower()
                 renderer = renderer or "mathjax" in source or "katex" in source
                 found = script_math(el)
@@ -128,8 +136,10 @@ class _Lifter:
                     scripts.append(el.text or "")
                     remove_keeping_tail(el)
             else:
-                self._lift(el, el.tag, el.get("class") or "", formulas, codes)
-        _open_runaway_buttons(root, self.deadline)
+                self._lift(el, tag, el.get("class") or "", formulas, codes)
+        if self.detached:  # a button inside a lifted element left the tree with it
+            buttons = [b for b in buttons if self.detached.isdisjoint(b.iterancestors())]
+        _open_runaway_buttons(buttons, self.deadline)
         etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
         return _Page(root, title, page_delimiters(scripts, renderer), formulas, codes)
 
@@ -157,14 +167,15 @@ class _Lifter:
         if found is not None and found[0]:
             self._replace(el, MATH_TAG, formulas, found)
 
-    @staticmethod
-    def _replace(el: etree._Element, tag: str, table: list, value: tuple) -> None:
+    def _replace(self, el: etree._Element, tag: str, table: list, value: tuple) -> None:
         holder = etree.Element(tag, i=str(len(table)))
         table.append(value)
         holder.tail = el.tail
         parent = el.getparent()
         if parent is not None:
             parent.replace(el, holder)
+            if len(el):
+                self.detached.add(el)
 
 
 # ---------------------------------------------------------------- rendering
