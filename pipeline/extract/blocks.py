@@ -117,10 +117,13 @@ _HINT_FLAGS = {
     "meta": HINT_META,
 }
 _HINT_SHORT = {word: _HINT_FLAGS[kind] for kind, (short, _) in _HINT_WORDS.items() for word in short}
-# One pass over the names finds every long hint: each alternative is a named group of its kind.
-_HINT_LONG = re.compile(
-    "|".join(f"(?P<{kind}>{'|'.join(map(re.escape, long))})" for kind, (_, long) in _HINT_WORDS.items())
-)
+# One pass over a name finds every long hint, and the word found gives its kind (the first kind listing
+# it). Plain alternatives: sre scans a name about twice as fast as with a named group per kind.
+_LONG_KIND: dict[str, int] = {}
+for _kind, (_, _long) in _HINT_WORDS.items():
+    for _word in _long:
+        _LONG_KIND.setdefault(_word, _HINT_FLAGS[_kind])
+_HINT_LONG = re.compile("|".join(re.escape(word) for _, long in _HINT_WORDS.values() for word in long))
 HINTS = HINT_NAVIGATION | HINT_PROMOTION | HINT_SOCIAL | HINT_META
 
 
@@ -138,14 +141,16 @@ def _name_hints(name: str) -> int:
     strings of page builders rarely do)."""
     if name.startswith(_LAYOUT_PREFIXES):
         return 0
-    tokens = _TOKEN_SPLIT.split(name)
+    # The tokens of _TOKEN_SPLIT (a name holds no whitespace), with an empty one where separators
+    # repeat: it matches no word.
+    tokens = name.replace("_", "-").split("-")
     flags = HINT_CONTENT if not _CONTENT_WORDS.isdisjoint(tokens) else 0
     if _COMMENT_RE.search(name):
         return flags | HINT_COMMENTS
     for token in tokens:
         flags |= _HINT_SHORT.get(token, 0)
     for match in _HINT_LONG.finditer(name):
-        flags |= _HINT_FLAGS[match.lastgroup]
+        flags |= _LONG_KIND[match.group()]
     return flags
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from lxml import etree
 
 from pipeline.extract.backends import visible_text
@@ -538,7 +539,7 @@ def parse_page(text: str, deadline: Deadline, raw: bytes | None = None) -> tuple
     """The page cut into blocks, or the finished result when there is nothing to choose from. `raw`
     is the page as UTF-8 bytes when it came that way (else `text` is encoded)."""
     data = raw if raw is not None else text.encode("utf-8", "surrogatepass")
-    data = _drop_early_document_end(data)
+    data, katex, mathjax = _scan(data)
     parser = etree.HTMLParser(
         remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
     )
@@ -548,21 +549,40 @@ def parse_page(text: str, deadline: Deadline, raw: bytes | None = None) -> tuple
     last = parser.error_log.last_error
     if last is not None and "depth" in last.message.lower():
         return Finished(*visible_text(text))
-    page = _Lifter(deadline).run(root, katex=b"katex" in data)
+    page = _Lifter(deadline).run(root, katex=katex)
     body = root.find("body")
     body = root if body is None else body
-    mathjax = b"MathJax" in data or b"mjx-" in data
     blocks = segment(list(body.iter()), page.placeholder_lengths(body), mathjax, deadline)
     return page, blocks
 
 
-def _drop_early_document_end(data: bytes) -> bytes:
-    """libxml2 drops whatever follows </html>, where HTML5 parsers ignore the end tag and keep the
-    content: remove </body> and </html> when content follows them."""
-    at = data.find(b"</body")
-    if at < 0 or not data[at:].lstrip(b"</bodyhtml> \t\r\n"):
-        return data
-    return _DOCUMENT_END.sub(b"", data)
+def _scan(data: bytes) -> tuple[bytes, bool, bool]:
+    """The page for the parser, and whether its bytes say "katex" and "MathJax" or "mjx-" (the parser
+    looks for KaTeX and MathJax markup only then).
+
+    libxml2 drops whatever follows </html>, where HTML5 parsers ignore the end tag and keep the
+    content: </body> and </html> are removed when content follows them."""
+    page = np.frombuffer(data, np.uint8)
+    end = _find(page, b"</body", 5)
+    if end >= 0 and data[end:].lstrip(b"</bodyhtml> \t\r\n"):
+        data = _DOCUMENT_END.sub(b"", data)
+        return data, b"katex" in data, b"MathJax" in data or b"mjx-" in data
+    xs = np.flatnonzero(page == ord("x"))
+    mathjax = _find(page, b"MathJax", 6, xs) >= 0 or _find(page, b"mjx-", 2, xs) >= 0
+    return data, _find(page, b"katex", 4, xs) >= 0, mathjax
+
+
+def _find(page: np.ndarray, needle: bytes, anchor: int, at: np.ndarray | None = None) -> int:
+    """Where `needle` first occurs in `page` (bytes as uint8), or -1. numpy lists the places of the
+    needle's byte number `anchor`, a rare one (`at`, when already listed), and keeps those where the
+    other bytes match: a third of bytes.find's time on a web page."""
+    if at is None:
+        at = np.flatnonzero(page == needle[anchor])
+    at = at[(at >= anchor) & (at < len(page) - (len(needle) - 1 - anchor))]
+    for offset, byte in enumerate(needle):
+        if offset != anchor and at.size:
+            at = at[page[at + (offset - anchor)] == byte]
+    return int(at[0]) - anchor if at.size else -1
 
 
 def render(
