@@ -30,8 +30,10 @@ _BINARY_MAGIC = (
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 # Control bytes no text encoding uses outside UTF-16/32 (ESC stays: ISO-2022-JP needs it).
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-_GARBAGE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+# Characters of undecodable text: controls (as UTF-8 bytes: no multi-byte sequence holds one) and
+# the replacement character. Counted by bytes.translate and str.count, not a regex, in C.
+_GARBAGE_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20)])
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 
 
@@ -99,14 +101,16 @@ def check_payload(html: bytes, max_html_bytes: int) -> None:
     head = html[:8192]
     if head.startswith(_BINARY_MAGIC) or (
         not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-        and len(_CONTROL_BYTES.findall(head)) > len(head) // 50
+        and len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 50
     ):
         raise ExtractionError("binary content")
 
 
 def check_text(text: str) -> None:
     sample = text[:20000]
-    if sample and len(_GARBAGE.findall(sample)) > len(sample) // 10:
+    encoded = sample.encode("utf-8", "surrogatepass")
+    garbage = len(encoded) - len(encoded.translate(None, _GARBAGE_BYTES)) + sample.count("\ufffd")
+    if sample and garbage > len(sample) // 10:
         raise ExtractionError("undecodable content")
 
 

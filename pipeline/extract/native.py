@@ -278,12 +278,20 @@ class _Writer:
     def text(self, text: str) -> None:
         if not text:
             return
-        lead, body = text[0].isspace(), " ".join(text.split())
-        if lead:
-            self.space = True
-        if body:
-            self.raw(body)
-            self.space = text[-1].isspace()
+        body = " ".join(text.split())
+        if not body:
+            self.space = True  # whitespace only
+            return
+        # raw(body), after a space when one was owed or the text starts with one
+        parts = self.parts
+        if self.breaks:
+            parts.append("\n" * self.breaks)
+            self.breaks = 0
+        elif self.started and (self.space or text[0].isspace()):
+            parts.append(" ")
+        parts.append(body)
+        self.space = text[-1].isspace()
+        self.started = True
 
     def raw(self, text: str) -> None:
         if self.breaks:
@@ -327,7 +335,9 @@ class _Renderer:
     def render(self, top: etree._Element) -> None:
         """Append the kept text of a subtree; `out.result()` is the text of everything rendered."""
         owner, keep, containers, live = self.owner, self.keep, self.containers, self.live
-        text, deadline = self._text, self.deadline
+        # Text goes straight to the writer on pages without TeX delimiters (most of them).
+        text = self._text if self.openers is not None else self.out.text
+        deadline = self.deadline
         # Elements to visit, each opened one followed by a closing mark (_CLOSE, or _QUIET where
         # closing writes nothing); `kept_open` says, for every open element, whether its text is
         # kept: the tail of what is popped next belongs to the last one.
