@@ -73,9 +73,9 @@ def page_delimiters(script_texts: list[str], loads_tex_renderer: bool) -> Delimi
     inline: list[tuple[str, str]] = []
     display: list[tuple[str, str]] = []
     for text in script_texts:
-        # Most scripts are analytics or app bundles, and most of those say "Math" (Math.max): a C
-        # search for each pattern's literal skips the regex scan of a bundle that cannot match.
-        if "inlineMath" in text or "displayMath" in text:
+        # Most scripts are analytics or app bundles, and many of those say "Math" (Math.max): C
+        # searches for each pattern's literal skip the regex scan of a script that cannot match.
+        if "Math" in text and ("inlineMath" in text or "displayMath" in text):
             for key, body in _CONFIG_KEYS.findall(text):
                 pairs = [(_js_string(m[1]), _js_string(m[3])) for m in _PAIR.finditer(body)]
                 (inline if key == "inlineMath" else display).extend(pairs)
