@@ -1,6 +1,7 @@
 """CPU time of the native extractor per page, and a digest of everything it returned.
 
-    .venv/bin/python -m bench.extract.speed [--repeat 3] [--best-of 1] [--only SET] [--phases] [--profile 25]
+    .venv/bin/python -m bench.extract.speed [--repeat 3] [--best-of 1] [--only SET] [--fmt markdown]
+                                            [--phases] [--profile 25]
 
 Runs `extract()` (decode, parse, extract: what a worker pays per page) on every page of
 ../shared/webpages-dev, then on the Debian documentation pages and composed templates of
@@ -32,11 +33,11 @@ from bench.extract.webpages import load_webpages
 from pipeline.extract import ExtractionError, blocks, classify, extract, model, native
 
 
-def _outcome(html: bytes) -> tuple[bytes, float]:
+def _outcome(html: bytes, fmt: str = "plain") -> tuple[bytes, float]:
     """The canonical bytes of one extraction (or its error) and its CPU milliseconds."""
     start = time.process_time()
     try:
-        result = extract(html, time_budget_s=60)
+        result = extract(html, time_budget_s=60, fmt=fmt)
     except ExtractionError as err:
         ms = 1000 * (time.process_time() - start)
         return f"error\x00{err.reason}".encode(), ms
@@ -110,7 +111,9 @@ class _Phases:
             print(f"  {label:32s} {1000 * seconds / pages:6.2f} ms/page")
 
 
-def run(sets: dict[str, list[bytes]], phases: bool, best_of: int) -> tuple[str, dict[str, list[float]]]:
+def run(
+    sets: dict[str, list[bytes]], phases: bool, best_of: int, fmt: str
+) -> tuple[str, dict[str, list[float]]]:
     digest = hashlib.sha256()
     times: dict[str, list[float]] = {}
     for name, pages in sets.items():
@@ -119,9 +122,9 @@ def run(sets: dict[str, list[bytes]], phases: bool, best_of: int) -> tuple[str, 
         if timer:
             timer.__enter__()
         for html in pages:
-            record, ms = _outcome(html)
+            record, ms = _outcome(html, fmt)
             for _ in range(best_of - 1):
-                again, more = _outcome(html)
+                again, more = _outcome(html, fmt)
                 assert again == record, "two runs on one page differ"
                 ms = min(ms, more)
             digest.update(hashlib.sha256(record).digest())
@@ -137,6 +140,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs over all sets (figures of each)")
     parser.add_argument("--best-of", type=int, default=1, help="time each page K times, keep the fastest")
+    parser.add_argument("--fmt", choices=("plain", "markdown"), default="plain", help="output format")
     parser.add_argument("--only", choices=("webpages-dev", "debian", "templates"), help="one set only")
     parser.add_argument("--webpages", type=int, default=0, help="first N pages of webpages-dev (0: all)")
     parser.add_argument("--phases", action="store_true", help="CPU time per phase on webpages-dev")
@@ -159,7 +163,7 @@ def main() -> None:
     extract(web[0])  # load the model and warm caches outside the figures
     for attempt in range(1, args.repeat + 1):
         load = os.getloadavg()[0]
-        digest, times = run(sets, args.phases and attempt == 1, args.best_of)
+        digest, times = run(sets, args.phases and attempt == 1, args.best_of, args.fmt)
         print(f"run {attempt}: load average {load:.2f} -> {os.getloadavg()[0]:.2f}  digest {digest}")
         for name, ms in times.items():
             print(f"  {name:13s} {len(ms):4d} pages  CPU ms/page {_figures(ms)}")
