@@ -163,7 +163,7 @@ class _Lifter:
             found = (mathml_latex(math), el.get("display") == "true") if math is not None else None
         elif tag in PRE_TAGS:
             self._replace(el, CODE_TAG, codes, (code_text(el), code_language(el)))
-        elif "katex" in cls.split():
+        elif "katex" in cls and "katex" in cls.split():  # the substring test first: most classes fail it
             found = katex_latex(el)
         if found is not None and found[0]:
             self._replace(el, MATH_TAG, formulas, found)
