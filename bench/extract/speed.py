@@ -1,7 +1,7 @@
 """CPU time of the native extractor per page, and a digest of everything it returned.
 
     .venv/bin/python -m bench.extract.speed [--repeat 3] [--best-of 1] [--only SET] [--fmt markdown]
-                                            [--phases] [--profile 25]
+                                            [--phases] [--profile 25] [--against OTHER_CHECKOUT]
 
 Runs `extract()` (decode, parse, extract: what a worker pays per page) on every page of
 ../shared/webpages-dev, then on the Debian documentation pages and composed templates of
@@ -12,6 +12,10 @@ it returns the same bytes. On a shared machine, `--best-of K` times every page K
 fastest run (what is left is the page's own cost, not its neighbours'). `--phases` splits the time
 into parse, lift, segment, features, model, decide and render; `--profile N` prints cProfile's N
 costliest functions over webpages-dev.
+
+`--against DIR` compares this checkout with another one (say `git worktree add /tmp/before HEAD~3`):
+one worker process per checkout, each page sent to both in turn (alternating which goes first), so
+the two see the same machine load; prints both figures, the ratio, and how many pages' outputs differ.
 """
 
 from __future__ import annotations
@@ -25,12 +29,16 @@ import os
 import platform
 import pstats
 import statistics
+import subprocess
+import sys
 import time
 from collections import defaultdict
+from pathlib import Path
 
-from bench.extract.evaluate import build_pages
-from bench.extract.webpages import load_webpages
+# Only the extractor at module level: `--serve` runs this file against another checkout's pipeline.
 from pipeline.extract import ExtractionError, blocks, classify, extract, model, native
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _outcome(html: bytes, fmt: str = "plain") -> tuple[bytes, float]:
@@ -136,6 +144,62 @@ def run(
     return digest.hexdigest(), times
 
 
+def _serve(fmt: str) -> None:
+    """The worker of `--against`: a page comes on stdin as a line with its length, then its bytes;
+    the answer is a line with the CPU milliseconds and the sha256 of the outcome."""
+    extract(b"<html><body><p>warm up</p></body></html>")  # load the model outside the figures
+    pages = sys.stdin.buffer
+    while header := pages.readline():
+        record, ms = _outcome(pages.read(int(header)), fmt)
+        print(ms, hashlib.sha256(record).hexdigest(), flush=True)
+
+
+class _Worker:
+    """One checkout's extractor in its own process (see _serve)."""
+
+    def __init__(self, root: Path, fmt: str):
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", "--fmt", fmt],
+            cwd=root,
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+
+    def extract(self, html: bytes) -> tuple[float, str]:
+        self.process.stdin.write(b"%d\n" % len(html) + html)
+        self.process.stdin.flush()
+        ms, digest = self.process.stdout.readline().split()
+        return float(ms), digest.decode()
+
+    def close(self) -> None:
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def against(sets: dict[str, list[bytes]], other: Path, best_of: int, fmt: str) -> None:
+    """This checkout and `other`, page by page in turn; every page's fastest of `best_of` runs."""
+    workers = {"this": _Worker(ROOT, fmt), "other": _Worker(other.resolve(), fmt)}
+    load = os.getloadavg()[0]
+    for name, pages in sets.items():
+        best = {key: [float("inf")] * len(pages) for key in workers}
+        digests: dict[str, list[str]] = {key: [""] * len(pages) for key in workers}
+        for attempt in range(best_of):
+            for i, html in enumerate(pages):
+                for key in sorted(workers, reverse=(i + attempt) % 2 == 1):
+                    ms, digests[key][i] = workers[key].extract(html)
+                    best[key][i] = min(best[key][i], ms)
+        differ = sum(a != b for a, b in zip(digests["this"], digests["other"], strict=True))
+        ratio = statistics.fmean(best["this"]) / statistics.fmean(best["other"])
+        print(f"{name}: {len(pages)} pages, fastest of {best_of} per page; outputs differ on {differ} pages")
+        for key in workers:
+            print(f"  {key:5s} CPU ms/page {_figures(best[key])}")
+        print(f"  this / other, mean: {ratio:.3f}")
+    for worker in workers.values():
+        worker.close()
+    print(f"load average {load:.2f} -> {os.getloadavg()[0]:.2f}; other: {other}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=1, help="runs over all sets (figures of each)")
@@ -145,7 +209,15 @@ def main() -> None:
     parser.add_argument("--webpages", type=int, default=0, help="first N pages of webpages-dev (0: all)")
     parser.add_argument("--phases", action="store_true", help="CPU time per phase on webpages-dev")
     parser.add_argument("--profile", type=int, default=0, help="cProfile's N costliest functions")
+    parser.add_argument("--against", type=Path, help="another checkout to compare with, page by page")
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve:
+        _serve(args.fmt)
+        return
+    from bench.extract.evaluate import build_pages
+    from bench.extract.webpages import load_webpages
+
     web = [page.html for page in load_webpages()]
     if args.webpages:
         web = web[: args.webpages]
@@ -160,6 +232,9 @@ def main() -> None:
     if not web:
         raise SystemExit("../shared/webpages-dev not found: see bench/extract/README.md")
     print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
+    if args.against:
+        against(sets, args.against, args.best_of, args.fmt)
+        return
     extract(web[0])  # load the model and warm caches outside the figures
     for attempt in range(1, args.repeat + 1):
         load = os.getloadavg()[0]
