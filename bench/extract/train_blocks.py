@@ -49,7 +49,7 @@ def block_texts(page: _Page, blocks: Blocks) -> list[str]:
     for el in blocks.body.iter(MATH_TAG, CODE_TAG):
         table = page.formulas if el.tag == MATH_TAG else page.codes
         lifted[blocks.owner[el]].append(table[int(el.get("i"))][0])
-    return [" ".join([*blocks.pieces.get(c, ()), *lifted.get(c, ())]) for c in blocks.blocks]
+    return [" ".join([*blocks.pieces[c], *lifted.get(c, ())]) for c in blocks.blocks]
 
 
 def label(text: str, shingles: set, joined: str) -> float:

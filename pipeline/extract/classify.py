@@ -65,7 +65,7 @@ def holding_math_or_code(blocks: Blocks, delimiters: Delimiters) -> list[bool]:
     lifted, pieces = blocks.lifted, blocks.pieces
     openers = delimiters.openers if delimiters.active else None
     return [
-        bool(lifted[b]) or (openers is not None and any(openers.search(piece) for piece in pieces.get(b, ())))
+        bool(lifted[b]) or (openers is not None and any(openers.search(piece) for piece in pieces[b]))
         for b in blocks.blocks
     ]
 
@@ -123,16 +123,15 @@ def _follow_context(kept: list[bool], lifted: list[bool], deadline: Deadline) ->
 def _nearest_kept(kept: list[bool], decided: list[bool], deadline: Deadline) -> tuple[list[bool], list[bool]]:
     """For every block: whether the nearest decided block before it, and after it, is kept."""
     n = len(kept)
+    deadline.tick(2 * n)  # one unit per block and direction, charged before the walks
     before, after = [False] * n, [False] * n
     last = False
     for i in range(n):
-        deadline.tick()
         before[i] = last
         if decided[i]:
             last = kept[i]
     last = False
     for i in range(n - 1, -1, -1):
-        deadline.tick()
         after[i] = last
         if decided[i]:
             last = kept[i]

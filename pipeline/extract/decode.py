@@ -30,8 +30,10 @@ _BINARY_MAGIC = (
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 # Control bytes no text encoding uses outside UTF-16/32 (ESC stays: ISO-2022-JP needs it).
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
-_GARBAGE = re.compile("[\x00-\x08\x0b\x0e-\x1f\ufffd]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+# Characters of undecodable text: controls (as UTF-8 bytes: no multi-byte sequence holds one) and
+# the replacement character. Counted by bytes.translate and str.count, not a regex, in C.
+_GARBAGE_BYTES = bytes([*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20)])
 _META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([\w.:-]+)", re.I)
 
 
@@ -99,21 +101,27 @@ def check_payload(html: bytes, max_html_bytes: int) -> None:
     head = html[:8192]
     if head.startswith(_BINARY_MAGIC) or (
         not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-        and len(_CONTROL_BYTES.findall(head)) > len(head) // 50
+        and len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // 50
     ):
         raise ExtractionError("binary content")
 
 
 def check_text(text: str) -> None:
     sample = text[:20000]
-    if sample and len(_GARBAGE.findall(sample)) > len(sample) // 10:
+    encoded = sample.encode("utf-8", "surrogatepass")
+    garbage = len(encoded) - len(encoded.translate(None, _GARBAGE_BYTES)) + sample.count("\ufffd")
+    if sample and garbage > len(sample) // 10:
         raise ExtractionError("undecodable content")
 
 
 class Deadline:
     """Per-page budget. `tick()` counts work units (an element visited by one walk); a page that needs
     more than `work_budget` of them fails the same way on every machine, so outputs never depend on
-    load. The wall clock is only a hang guard (checked every 256 ticks) for a machine gone wrong."""
+    load. The wall clock is only a hang guard (checked every 256 ticks) for a machine gone wrong.
+
+    A walk may charge its units in one call before it starts (`tick(len(elements))`): the budget is
+    checked whenever the count passes a multiple of 256 and is exceeded when the last multiple passed
+    is above it, so charging units one at a time or together fails exactly the same pages."""
 
     def __init__(self, budget_s: float, work_budget: int | None = None):
         self.start = time.perf_counter()
@@ -122,10 +130,11 @@ class Deadline:
         self.work_budget = work_budget
         self.count = 0
 
-    def tick(self) -> None:
-        self.count += 1
-        if not self.count & 255:
-            if self.work_budget is not None and self.count > self.work_budget:
+    def tick(self, units: int = 1) -> None:
+        before = self.count
+        self.count = count = before + units
+        if count >> 8 != before >> 8:
+            if self.work_budget is not None and count & ~255 > self.work_budget:
                 raise ExtractionError(f"work budget exceeded ({self.work_budget} units)")
             if time.perf_counter() > self.end:
                 raise ExtractionError(f"time budget exceeded ({self.budget_s:g} s)")

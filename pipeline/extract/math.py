@@ -32,6 +32,9 @@ _MATH_IMG_SRC = re.compile(
     r"/math/[0-9a-f]{8,}\.(png|svg)|tex2img|latex\.codecogs|mimetex|forkosh",
     re.I,
 )
+# A literal every alternative of _MATH_IMG_SRC holds (in lower case, none with an i or s, whose case
+# folding str.lower() and re.I tell apart): the regex, slow on a long URL, runs on sources holding one.
+_MATH_IMG_HINTS = ("tex", "math", "codecog", "cht=tx", "forko")
 _MATH_IMG_CLASSES = frozenset(
     {"latex", "math", "tex", "mathimg", "mwe-math-fallback-image-inline", "mwe-math-fallback-image-display"}
 )
@@ -70,11 +73,14 @@ def page_delimiters(script_texts: list[str], loads_tex_renderer: bool) -> Delimi
     inline: list[tuple[str, str]] = []
     display: list[tuple[str, str]] = []
     for text in script_texts:
-        if "Math" not in text and "delimiters" not in text:
-            continue  # most scripts are analytics or app bundles: two C searches skip them
-        for key, body in _CONFIG_KEYS.findall(text):
-            pairs = [(_js_string(m[1]), _js_string(m[3])) for m in _PAIR.finditer(body)]
-            (inline if key == "inlineMath" else display).extend(pairs)
+        # Most scripts are analytics or app bundles, and many of those say "Math" (Math.max): C
+        # searches for each pattern's literal skip the regex scan of a script that cannot match.
+        if "Math" in text and ("inlineMath" in text or "displayMath" in text):
+            for key, body in _CONFIG_KEYS.findall(text):
+                pairs = [(_js_string(m[1]), _js_string(m[3])) for m in _PAIR.finditer(body)]
+                (inline if key == "inlineMath" else display).extend(pairs)
+        if "delimiters" not in text:
+            continue
         for block in _KATEX_DELIMS.findall(text):
             for m in _KATEX_ITEM.finditer(block):
                 (display if m[5] == "true" else inline).append((_js_string(m[2]), _js_string(m[4])))
@@ -155,7 +161,7 @@ def image_latex(img: etree._Element) -> tuple[str, bool] | None:
     """LaTeX of a math image (codecogs, wp-latex, Sphinx imgmath, Wikipedia) from alt, title or URL."""
     src = img.get("src") or ""
     classes = set((img.get("class") or "").split())
-    if not (classes & _MATH_IMG_CLASSES or _MATH_IMG_SRC.search(src)):
+    if not (classes & _MATH_IMG_CLASSES or _math_image_source(src)):
         return None
     latex = (img.get("alt") or img.get("title") or "").strip() or _latex_from_url(src)
     if not latex:
@@ -169,6 +175,11 @@ def image_latex(img: etree._Element) -> tuple[str, bool] | None:
         block_parent = block_parent or (grand is not None and "math" in (grand.get("class") or "").split())
     display = block_parent or any("display" in c for c in classes) or "\\displaystyle" in src
     return latex, display
+
+
+def _math_image_source(src: str) -> bool:
+    lowered = src.lower()
+    return any(hint in lowered for hint in _MATH_IMG_HINTS) and bool(_MATH_IMG_SRC.search(src))
 
 
 def _latex_from_url(src: str) -> str:

@@ -60,12 +60,28 @@ class BlockModel:
             ],
         }
 
+    @functools.cached_property
+    def _values(self) -> np.ndarray:
+        return self.value.ravel()
+
+    @functools.cached_property
+    def _offsets(self) -> np.ndarray:
+        """Where each tree's leaves start in `_values` (a column: one row per tree)."""
+        trees, leaves = self.value.shape
+        return (np.arange(trees) * leaves)[:, None]
+
     def log_odds(self, x: np.ndarray) -> np.ndarray:
         trees, leaves = self.value.shape
         depth = leaves.bit_length() - 1
-        right = (x[:, self.feature] > self.threshold).reshape(len(x), trees, depth)
-        leaf = right @ (1 << np.arange(depth - 1, -1, -1))
-        return self.baseline + self.value[np.arange(trees), leaf].sum(axis=1)
+        # Feature by feature (rows of x.T), so gathers copy contiguous rows when x is stored that way.
+        right = (x.T[self.feature] > self.threshold[:, None]).reshape(trees, depth, len(x))
+        leaf = right[:, 0].astype(np.intp)
+        for level in range(1, depth):
+            leaf <<= 1
+            leaf |= right[:, level]
+        leaf += self._offsets
+        # Summed over trees along contiguous rows, in the same order whatever the layout above.
+        return self.baseline + np.ascontiguousarray(self._values.take(leaf).T).sum(axis=1)
 
     def probabilities(self, x: np.ndarray) -> np.ndarray:
         """P(main content) for each row of features."""

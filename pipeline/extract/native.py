@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 from lxml import etree
 
 from pipeline.extract.backends import visible_text
@@ -64,10 +65,10 @@ _DROP_TAGS = frozenset(
 _BUTTON_TEXT_MAX = 200
 
 
-def _open_runaway_buttons(root: etree._Element, deadline: Deadline) -> None:
+def _open_runaway_buttons(buttons: list[etree._Element], deadline: Deadline) -> None:
     """Turn buttons that hold page content into plain containers, so dropping controls keeps it."""
-    for button in root.iter("button"):
-        deadline.tick()
+    deadline.tick(len(buttons))  # one unit per button, charged before the loop
+    for button in buttons:
         size = 0
         for piece in button.itertext():
             size += len(piece.strip())
@@ -89,6 +90,8 @@ class _Page:
     def placeholder_lengths(self, body: etree._Element) -> dict[etree._Element, float]:
         """Text length of every math and code placeholder (their text lives in the side tables)."""
         lengths: dict[etree._Element, float] = {}
+        if not self.formulas and not self.codes:
+            return lengths  # nothing lifted: no placeholder to look for
         for el in body.iter(MATH_TAG, CODE_TAG):
             table = self.formulas if el.tag == MATH_TAG else self.codes
             lengths[el] = float(len(table[int(el.get("i"))][0]))
@@ -104,6 +107,7 @@ class _Lifter:
 
     def __init__(self, deadline: Deadline):
         self.deadline = deadline
+        self.detached: set[etree._Element] = set()  # lifted elements that held elements
 
     def run(self, root: etree._Element, katex: bool) -> _Page:
         head = root.find("head")
@@ -115,9 +119,15 @@ class _Lifter:
         # Document order puts a KaTeX span or <pre> before what it contains; an element inside one
         # already lifted is lifted again in the detached copy, which is never rendered.
         tags = (*self._TARGETS, "span", "div") if katex else self._TARGETS
-        for el in list(root.iter(*tags)):
-            self.deadline.tick()
-            if el.tag == "script":
+        # Buttons are found in the same pass over the tree, and judged once the lifting is done.
+        candidates = list(root.iter(*tags, "button"))
+        buttons = [el for el in candidates if el.tag == "button"]
+        self.deadline.tick(len(candidates) - len(buttons))  # one unit per candidate, charged before the loop
+        for el in candidates:
+            tag = el.tag
+            if tag == "button":
+                continue
+            if tag == "script":
                 source = (el.get("src") or "").lower()
                 renderer = renderer or "mathjax" in source or "katex" in source
                 found = script_math(el)
@@ -127,8 +137,10 @@ class _Lifter:
                     scripts.append(el.text or "")
                     remove_keeping_tail(el)
             else:
-                self._lift(el, el.tag, el.get("class") or "", formulas, codes)
-        _open_runaway_buttons(root, self.deadline)
+                self._lift(el, tag, el.get("class") or "", formulas, codes)
+        if self.detached:  # a button inside a lifted element left the tree with it
+            buttons = [b for b in buttons if self.detached.isdisjoint(b.iterancestors())]
+        _open_runaway_buttons(buttons, self.deadline)
         etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
         return _Page(root, title, page_delimiters(scripts, renderer), formulas, codes)
 
@@ -151,19 +163,20 @@ class _Lifter:
             found = (mathml_latex(math), el.get("display") == "true") if math is not None else None
         elif tag in PRE_TAGS:
             self._replace(el, CODE_TAG, codes, (code_text(el), code_language(el)))
-        elif "katex" in cls.split():
+        elif "katex" in cls and "katex" in cls.split():  # the substring test first: most classes fail it
             found = katex_latex(el)
         if found is not None and found[0]:
             self._replace(el, MATH_TAG, formulas, found)
 
-    @staticmethod
-    def _replace(el: etree._Element, tag: str, table: list, value: tuple) -> None:
+    def _replace(self, el: etree._Element, tag: str, table: list, value: tuple) -> None:
         holder = etree.Element(tag, i=str(len(table)))
         table.append(value)
         holder.tail = el.tail
         parent = el.getparent()
         if parent is not None:
             parent.replace(el, holder)
+            if len(el):
+                self.detached.add(el)
 
 
 # ---------------------------------------------------------------- rendering
@@ -226,6 +239,25 @@ _PARAGRAPH_TAGS = frozenset(
 )
 _HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _INLINE_CODE = frozenset({"code", "kbd", "samp", "tt", "var"})
+# What opening a tag writes, looked up once per element (a tag in several sets above takes the first
+# kind listed here); tags in none of them write nothing.
+_HEADING, _BREAK, _ROW, _CELL, _LIST, _ITEM, _CODE, _PARAGRAPH, _BLOCK = range(9)
+_OPEN_KIND = {
+    **dict.fromkeys(_BLOCK_TAGS, _BLOCK),
+    **dict.fromkeys(_PARAGRAPH_TAGS, _PARAGRAPH),
+    **dict.fromkeys(_INLINE_CODE, _CODE),
+    "li": _ITEM,
+    "ul": _LIST,
+    "ol": _LIST,
+    "td": _CELL,
+    "th": _CELL,
+    "tr": _ROW,
+    "br": _BREAK,
+    **dict.fromkeys(_HEADINGS, _HEADING),
+}
+_CLOSE = object()  # marks an opened element on the renderer's stack
+_QUIET = object()  # marks an opened element whose closing writes nothing
+_RENDER_CHARGE = 256  # renderer units charged to the deadline at a time
 _DOCUMENT_END = re.compile(rb"</(?:body|html)\s*>", re.I)
 
 
@@ -246,12 +278,20 @@ class _Writer:
     def text(self, text: str) -> None:
         if not text:
             return
-        lead, body = text[0].isspace(), " ".join(text.split())
-        if lead:
-            self.space = True
-        if body:
-            self.raw(body)
-            self.space = text[-1].isspace()
+        body = " ".join(text.split())
+        if not body:
+            self.space = True  # whitespace only
+            return
+        # raw(body), after a space when one was owed or the text starts with one
+        parts = self.parts
+        if self.breaks:
+            parts.append("\n" * self.breaks)
+            self.breaks = 0
+        elif self.started and (self.space or text[0].isspace()):
+            parts.append(" ")
+        parts.append(body)
+        self.space = text[-1].isspace()
+        self.started = True
 
     def raw(self, text: str) -> None:
         if self.breaks:
@@ -290,36 +330,59 @@ class _Renderer:
         self.cell_depth = 0
         self.row_cells: list[int] = []
         self.list_counters: list[int] = []
+        self.openers = page.delimiters.openers if page.delimiters.active else None
 
     def render(self, top: etree._Element) -> None:
         """Append the kept text of a subtree; `out.result()` is the text of everything rendered."""
         owner, keep, containers, live = self.owner, self.keep, self.containers, self.live
-        stack: list[tuple[etree._Element, bool]] = [(top, False)]
+        # Text goes straight to the writer on pages without TeX delimiters (most of them).
+        text = self._text if self.openers is not None else self.out.text
+        deadline = self.deadline
+        # Elements to visit, each opened one followed by a closing mark (_CLOSE, or _QUIET where
+        # closing writes nothing); `kept_open` says, for every open element, whether its text is
+        # kept: the tail of what is popped next belongs to the last one.
+        stack: list = [top]
+        kept_open = [False]  # the top's tail is not written
+        units = 0  # one unit per element opened or closed, charged every _RENDER_CHARGE
         while stack:
-            self.deadline.tick()
-            el, closing = stack.pop()
-            if closing:
-                self._close(el)
-                if el is not top and owner[el.getparent()] in keep:
-                    self._text(el.tail)
+            units += 1
+            if units == _RENDER_CHARGE:
+                deadline.tick(units)
+                units = 0
+            el = stack.pop()
+            if el is _QUIET or el is _CLOSE:
+                if el is _CLOSE:
+                    el = stack.pop()
+                    self._close(el)
+                else:
+                    el = stack.pop()
+                kept_open.pop()
+                if kept_open[-1] and (tail := el.tail):
+                    text(tail)
                 continue
             mine = owner[el]
             if mine not in live and containers[mine] is el:
-                if el is not top and owner[el.getparent()] in keep:
-                    self._text(el.tail)
+                if kept_open[-1] and (tail := el.tail):
+                    text(tail)
                 continue
             kept = mine in keep
-            if el.tag in (MATH_TAG, CODE_TAG):
+            tag = el.tag
+            if tag == MATH_TAG or tag == CODE_TAG:
                 if kept:
                     self._placeholder(el)
-                if el is not top and owner[el.getparent()] in keep:
-                    self._text(el.tail)
+                if kept_open[-1] and (tail := el.tail):
+                    text(tail)
                 continue
-            self._open(el, kept)
-            if kept:
-                self._text(el.text)
-            stack.append((el, True))
-            stack.extend((child, False) for child in reversed(el))
+            kind = _OPEN_KIND.get(tag)
+            if kind is not None:
+                self._open(el, tag, kind, kept)
+            if kept and (own := el.text):
+                text(own)
+            kept_open.append(kept)
+            stack.append(el)
+            stack.append(_QUIET if kind is None or kind == _BREAK else _CLOSE)
+            stack.extend(reversed(el))
+        deadline.tick(units)
 
     def _block_break(self, count: int) -> None:
         if self.cell_depth:
@@ -327,18 +390,17 @@ class _Renderer:
         else:
             self.out.newline(count)
 
-    def _open(self, el: etree._Element, kept: bool) -> None:
-        tag = el.tag
-        if tag in _HEADINGS:
+    def _open(self, el: etree._Element, tag: str, kind: int, kept: bool) -> None:
+        if kind == _HEADING:
             self._block_break(2)
             if kept and self.markdown and not self.cell_depth:
                 self.out.raw("#" * _HEADINGS[tag] + " ")
-        elif tag == "br":
+        elif kind == _BREAK:
             self._block_break(1)
-        elif tag == "tr":
+        elif kind == _ROW:
             self._block_break(1)
             self.row_cells.append(0)
-        elif tag in ("td", "th"):
+        elif kind == _CELL:
             # A cell whose text sits in nested blocks (<td><p>..</p></td>) is written when its row is.
             if self.row_cells and self.owner[el] in self.live:
                 if self.row_cells[-1] or self.markdown:
@@ -348,10 +410,10 @@ class _Renderer:
                     self.out.space = True
                 self.row_cells[-1] += 1
             self.cell_depth += 1
-        elif tag in ("ul", "ol"):
+        elif kind == _LIST:
             self._block_break(2 if not self.list_counters else 1)
             self.list_counters.append(0 if tag == "ol" else -1)
-        elif tag == "li":
+        elif kind == _ITEM:
             self._block_break(1)
             if self.markdown and self.list_counters and self.owner[el] in self.live:
                 indent = "  " * (len(self.list_counters) - 1)
@@ -360,23 +422,24 @@ class _Renderer:
                     self.out.raw(f"{indent}{self.list_counters[-1]}. ")
                 else:
                     self.out.raw(f"{indent}- ")
-        elif tag in _INLINE_CODE:
+        elif kind == _CODE:
             if kept:
                 if not self.inline_code_depth:
                     self.inline_code_chars += len("".join(el.itertext()).strip())
                 self.inline_code_depth += 1
                 if self.markdown:
                     self.out.raw("`")
-        elif tag in _PARAGRAPH_TAGS:
+        elif kind == _PARAGRAPH:
             self._block_break(2)
-        elif tag in _BLOCK_TAGS:
+        else:
             self._block_break(1)
 
     def _close(self, el: etree._Element) -> None:
         tag = el.tag
-        if tag in ("td", "th"):
+        kind = _OPEN_KIND[tag]
+        if kind == _CELL:
             self.cell_depth -= 1
-        elif tag == "tr" and self.row_cells:
+        elif kind == _ROW and self.row_cells:
             cells = self.row_cells.pop() if self.owner[el] in self.live else 0
             if self.markdown and cells:
                 self.out.space = False
@@ -385,10 +448,10 @@ class _Renderer:
                     self.out.newline(1)
                     self.out.raw("|" + " --- |" * cells)
             self._block_break(1)
-        elif tag in ("ul", "ol") and self.list_counters:
+        elif kind == _LIST and self.list_counters:
             self.list_counters.pop()
             self._block_break(2 if not self.list_counters else 1)
-        elif tag in _INLINE_CODE:
+        elif kind == _CODE:
             if self.owner[el] in self.keep:
                 self.inline_code_depth -= 1
                 if self.markdown:
@@ -411,7 +474,7 @@ class _Renderer:
     def _text(self, text: str | None) -> None:
         if not text:
             return
-        if not self.page.delimiters.active or not self.page.delimiters.openers.search(text):
+        if self.openers is None or not self.openers.search(text):
             self.out.text(text)
             return
         for piece, display in split_delimited(text, self.page.delimiters):
@@ -488,9 +551,15 @@ def parse_page(text: str, deadline: Deadline, raw: bytes | None = None) -> tuple
     """The page cut into blocks, or the finished result when there is nothing to choose from. `raw`
     is the page as UTF-8 bytes when it came that way (else `text` is encoded)."""
     data = raw if raw is not None else text.encode("utf-8", "surrogatepass")
-    data = _drop_early_document_end(data)
+    data, katex, mathjax = _scan(data)
+    # No table of ids: nothing here looks elements up by id (6% of the parse).
     parser = etree.HTMLParser(
-        remove_comments=True, remove_pis=True, no_network=True, huge_tree=True, encoding="utf-8"
+        remove_comments=True,
+        remove_pis=True,
+        no_network=True,
+        huge_tree=True,
+        collect_ids=False,
+        encoding="utf-8",
     )
     root = etree.fromstring(data, parser)
     if root is None:
@@ -498,21 +567,40 @@ def parse_page(text: str, deadline: Deadline, raw: bytes | None = None) -> tuple
     last = parser.error_log.last_error
     if last is not None and "depth" in last.message.lower():
         return Finished(*visible_text(text))
-    page = _Lifter(deadline).run(root, katex=b"katex" in data)
+    page = _Lifter(deadline).run(root, katex=katex)
     body = root.find("body")
     body = root if body is None else body
-    mathjax = b"MathJax" in data or b"mjx-" in data
     blocks = segment(list(body.iter()), page.placeholder_lengths(body), mathjax, deadline)
     return page, blocks
 
 
-def _drop_early_document_end(data: bytes) -> bytes:
-    """libxml2 drops whatever follows </html>, where HTML5 parsers ignore the end tag and keep the
-    content: remove </body> and </html> when content follows them."""
-    at = data.find(b"</body")
-    if at < 0 or not data[at:].lstrip(b"</bodyhtml> \t\r\n"):
-        return data
-    return _DOCUMENT_END.sub(b"", data)
+def _scan(data: bytes) -> tuple[bytes, bool, bool]:
+    """The page for the parser, and whether its bytes say "katex" and "MathJax" or "mjx-" (the parser
+    looks for KaTeX and MathJax markup only then).
+
+    libxml2 drops whatever follows </html>, where HTML5 parsers ignore the end tag and keep the
+    content: </body> and </html> are removed when content follows them."""
+    page = np.frombuffer(data, np.uint8)
+    end = _find(page, b"</body", 5)
+    if end >= 0 and data[end:].lstrip(b"</bodyhtml> \t\r\n"):
+        data = _DOCUMENT_END.sub(b"", data)
+        return data, b"katex" in data, b"MathJax" in data or b"mjx-" in data
+    xs = np.flatnonzero(page == ord("x"))
+    mathjax = _find(page, b"MathJax", 6, xs) >= 0 or _find(page, b"mjx-", 2, xs) >= 0
+    return data, _find(page, b"katex", 4, xs) >= 0, mathjax
+
+
+def _find(page: np.ndarray, needle: bytes, anchor: int, at: np.ndarray | None = None) -> int:
+    """Where `needle` first occurs in `page` (bytes as uint8), or -1. numpy lists the places of the
+    needle's byte number `anchor`, a rare one (`at`, when already listed), and keeps those where the
+    other bytes match: a third of bytes.find's time on a web page."""
+    if at is None:
+        at = np.flatnonzero(page == needle[anchor])
+    at = at[(at >= anchor) & (at < len(page) - (len(needle) - 1 - anchor))]
+    for offset, byte in enumerate(needle):
+        if offset != anchor and at.size:
+            at = at[page[at + (offset - anchor)] == byte]
+    return int(at[0]) - anchor if at.size else -1
 
 
 def render(
