@@ -170,13 +170,10 @@ def remove_lines(
     between blank lines) holding a line that `protect` accepts (given stripped): a code listing stays
     whole, its output lines ("True", "0") with it. Counts include the removed lines' newlines."""
     lines = text.split("\n")
-    hashes = line_hashes(text)
-    guarded = _protected_blocks(lines, protect) if protect is not None else [False] * len(lines)
-    kept = [
-        line
-        for line, h, guard in zip(lines, hashes, guarded, strict=True)
-        if h is None or h not in frequent or guard
-    ]
+    drop = [h is not None and h in frequent for h in line_hashes(text)]
+    if protect is not None and any(drop):  # most pages lose no line: no block is looked at
+        drop = [d and not guard for d, guard in zip(drop, _protected_blocks(lines, protect), strict=True)]
+    kept = [line for line, d in zip(lines, drop, strict=True) if not d]
     new_text = "\n".join(kept)
     removed_chars = len(text) - len(new_text)
     return LineRemoval(
