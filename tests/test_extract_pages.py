@@ -139,3 +139,21 @@ def test_hidden_inline_elements_still_go():
         "The hinge feels sturdy and the lid opens with one finger, which reviewers of the previous model "
         "missed badly." in " ".join(out.split())
     )
+
+
+def test_react_streamed_segments_are_content_other_hidden_boxes_are_not():
+    """React's streaming SSR sends late parts as <div hidden id="S:n"> for a script to move into place
+    (four webpages-dev pages carry their whole article that way); any other hidden box stays out."""
+    article = ARTICLE_START.split("<main>")[1] + ARTICLE_END.split("</main>")[0]
+    html = (
+        "<html><body><header><nav><a href='/'>Home</a> <a href='/tech'>Tech</a></nav></header>"
+        "<main><template id='B:0'></template></main>"
+        "<div hidden id='login'><p>Sign in to keep reading: members get every teardown first and "
+        "weekly deals on refurbished laptops.</p></div>"
+        f"<div hidden id='S:0'>{article}</div>"
+        "<script>$RC('B:0','S:0')</script></body></html>"
+    )
+    out = " ".join(html_to_text(html.encode()).split())
+    assert "the battery comes out with two screws and one pull tab" in out
+    assert "the keyboard can be replaced without removing the logic board" in out
+    assert "Sign in to keep reading" not in out
