@@ -44,10 +44,10 @@ setup(
         "llm": ["transformers>=4.40", "torch>=2.2,<2.14", "accelerate>=0.30", "gguf>=0.10"],
         # Dataflow: `--runner DataflowRunner` (and its offline --dry-run) needs the GCP client libraries.
         "gcp": ["apache-beam[gcp]>=2.60"],
-        # faker: PII test values and bench/pii; pandas, duckdb, polars, datasets: the shards load in each;
-        # pillow: the report's screenshot is checked
+        # faker: PII test values and bench/pii; mimesis: bench/pii's second generator; pandas, duckdb,
+        # polars, datasets: the shards load in each; pillow: the report's screenshot is checked
         "dev": [
-            "pytest>=8", "ruff>=0.5", "faker>=30",
+            "pytest>=8", "ruff>=0.5", "faker>=30", "mimesis>=22,<23",
             "pandas>=2", "duckdb>=1.3", "polars>=1", "datasets>=3", "pillow>=10",
         ],
     },

@@ -125,6 +125,10 @@ def test_phone_numbers_of_thirty_regions(redactor, region, style, value):
         ("Tél. : 47 96 27 34 ou 22 51 43", "22 51 43"),
         ("Bei Fragen erreichen Sie uns unter 4 796 27.", "4 796 27"),
         ("--\nClaire Weber\n26 48 31\nclaire.weber@pt.lu", "26 48 31"),
+        # a dash before the area code in parentheses (Russian, Ukrainian, Kazakh, Estonian directories)
+        ("Телефон / Phone: +7-(922)-446-70-08", "+7-(922)-446-70-08"),
+        ("For urgent problems call +380-(66)-244-67-00 during office hours.", "+380-(66)-244-67-00"),
+        ("Tel. +372-(8)-3402-4003", "+372-(8)-3402-4003"),
     ],
 )
 def test_phone_formats_people_write(redactor, text, value):
@@ -138,6 +142,7 @@ def test_phone_formats_people_write(redactor, text, value):
         "The table has 12 34 56 rows; see 26 48 31 in the index.",  # six digits without a cue
         "Telefonate im Jahr: 250.000, Anrufe: 120.000",  # German thousands after a cue word
         "Package: libxml-libxml-perl\nVersion: 2.0207-1\nMaintainer: Raphael Hertzog <hertzog@debian.org>",
+        "Counts: 10-(5)-3 and x = 2014-(2)-15",  # a dash and a parenthesis in arithmetic
     ],
 )
 def test_short_numbers_without_a_phone_cue_stay(redactor, text):
@@ -296,6 +301,59 @@ STREETS = [
         "Our office moved to Building No. 12, North Badda last year.",
         "Building No. 12, North Badda",
     ),
+    # German streets named after a place (the adjective in -er, the street word apart) and with a
+    # preposition; the Nordic compounds and genitives (PostNord, Posten)
+    ("German place adjective", "Unser Büro ist jetzt in der Klandorfer Straße 25.", "Klandorfer Straße 25"),
+    ("German 'Am'", "Our office moved to Am Roten Stein 222 last year.", "Am Roten Stein 222"),
+    ("German 'In der'", "Das Büro ist in der In der Krim 13 zu finden.", "In der Krim 13"),
+    ("Swedish compound", "Our office moved to Brantahallsvägen 72 last year.", "Brantahallsvägen 72"),
+    ("Danish genitive", "Our office moved to Fritz Hansens Vej 3 last year.", "Fritz Hansens Vej 3"),
+    # Czech and Slovak prepositions and two house numbers; adjective names without "ulica"
+    ("Czech preposition", "Our office moved to U Lednice 611 last year.", "U Lednice 611"),
+    ("Czech two numbers", "S pozdravem\nJan Novák\nNa Letné 1276/12\n170 00 Praha", "Na Letné 1276/12"),
+    ("Croatian adjective", "Our office moved to Mirogojska 39 last year.", "Mirogojska 39"),
+    ("Croatian possessive", "Adresa: Bogovićeva 1a, 10000 Zagreb", "Bogovićeva 1a"),
+    ("Czech adjective", "Sídlo: Dunajovická 266, Praha.", "Dunajovická 266"),
+    # Slovene and Croatian write only the first word capitalized; Croatian Avenija, Polish al.
+    ("Slovene lower case", "Pošljite na Ulica prvoborcev 1, 1000 Ljubljana.", "Ulica prvoborcev 1"),
+    ("Croatian genitive", "Sjedište: Trg bana Jelačića 3, Zagreb.", "Trg bana Jelačića 3"),
+    ("Slovene preposition", "Lep pozdrav\nMaja Novak\nNa cvetači 1a\n1000 Ljubljana", "Na cvetači 1a"),
+    ("Croatian avenue", "Our office moved to Avenija Dubrovnik 15 last year.", "Avenija Dubrovnik 15"),
+    ("Polish aleja", "Our office moved to al. Jerozolimskie 125 last year.", "al. Jerozolimskie 125"),
+    # French types de voie, Galician and Catalan types, lower-case types of running text, regnal numbers
+    ("French venelle", "Nos bureaux ont déménagé au 163 Venelle des Vignes.", "163 Venelle des Vignes"),
+    (
+        "French promenade",
+        "Cordialement,\nKenji Brochu\n732 Prom. de la Paix\n27587 Lens",
+        "732 Prom. de la Paix",
+    ),
+    ("Galician", "La oficina se trasladó a Rúa da Canella, 7.", "Rúa da Canella, 7"),
+    ("Catalan", "L'oficina és al Carrer de Balmes, 5, Barcelona.", "Carrer de Balmes, 5"),
+    ("Spanish lower case", "Está en la calle de Alcalá, 42, de Madrid.", "calle de Alcalá, 42"),
+    ("Italian lower case", "Siamo in viale Monza 12, Milano.", "viale Monza 12"),
+    (
+        "regnal number",
+        "Nos bureaux ont déménagé au Calle de Pedro I de Aragón, 84.",
+        "Calle de Pedro I de Aragón, 84",
+    ),
+    ("Canada Post AV", "O escritório mudou-se para 1158 Kerr Av, Toronto.", "1158 Kerr Av"),
+    # Spanish names with their particles, over the postcode line
+    (
+        "Mexican, no type",
+        "Saludos,\nDusty Marquez\nLomas del Cobano 885\n42940 Guadalajara",
+        "Lomas del Cobano 885",
+    ),
+    # Pos Indonesia's initials and ranks
+    (
+        "Indonesian initials",
+        "Our office moved to Jl. M.T Haryono No. 16 last year.",
+        "Jl. M.T Haryono No. 16",
+    ),
+    (
+        "Indonesian rank",
+        "Our office moved to Gg. Jend. A. Yani No. 180 last year.",
+        "Gg. Jend. A. Yani No. 180",
+    ),
     # two readings of one address make one span: "693, chemin X" and "chemin X, 98631"
     (
         "French, number before and postcode after",
@@ -341,6 +399,17 @@ STREET_DECOYS = [
     ("fractions and a dateline", "Mix 1/2 Cup Sugar with 3/4 Inch Bolts.\n12/05/2024 Hà Nội: the release"),
     ("a lane word without its number", "The Ngõ and Phố signs, Section 12 Khu Vực map."),
     ("Norwegian 'av' (of)", "Denne utgaven dekker versjon 11 av Debian, og lagene 3, 4 og 5 av OSI."),
+    # the rules of the mimesis round: German common nouns and articles, prepositions in prose and titles,
+    # Slavic surnames and place names, lower-case words of prose after a Slavic type, "via" as "by"
+    ("German line and article", "In Zeile 4 kann das Zeichen weg. Die Straße 5 ist zu, den Weg 5 Minuten."),
+    ("right angle", "Ein Rechter Winkel 90 Grad hat."),
+    ("prepositions of prose", "Im Kapitel 5 steht es, wie im Kapitel 5; V Debianu 12 je to jinak."),
+    ("'In' of an English title", "Version 2 of the In Memory Cache 3 is out."),
+    ("Slavic surnames", "Vera Polyakova\n3 days ago\nReviewed by Monika Nemcova 17 minutes read"),
+    ("place names", "Nebraska 5 and Alaska 3, Supernova 4, Casanova 2"),
+    ("Slavic prose after a type", "Ulica je duga 500 metara."),
+    ("'via' is 'by'", "Connect it via USB 3 port or via Ethernet 2 cables."),
+    ("Brigade", "Brigade 2 kam an; Stargate 2 lief."),
 ]
 
 

@@ -62,7 +62,10 @@ BLIND2 = (
 SPLITS = {"dev": DEV, "heldout": HELDOUT, "blind": BLIND, "blind2": BLIND2}
 # (base-text seed, planting seed): BLIND draws other base documents where a language has more than
 # enough, so that its clean documents are not the ones the other splits' false alarms were read on.
-SEEDS = {"dev": (7, 13), "heldout": (7, 13), "blind": (29, 31), "blind2": (41, 43)}
+SEEDS = {
+    "dev": (7, 13), "heldout": (7, 13), "blind": (29, 31), "blind2": (41, 43),
+    "mimesis": (53, 59), "mimesis2": (61, 67),  # mimesis's locales: bench/pii/mimesis_values.py
+}  # fmt: skip
 # Street styles the issue names (US, UK, EU, Indian, military); addresses in non-Latin scripts (CJK,
 # Greek, Cyrillic, Arabic, Indic, ...) are reported apart, as NON_LATIN_ADDRESS; names in those scripts
 # are not planted (names are scored on English documents only, where a name is written in Latin script).
@@ -102,12 +105,60 @@ class EvalDoc:
     lang: str | None = None  # set by language id, as the pipeline does before PII
 
 
-class Values:
-    """Faker values of one locale split, by type, each with a style label (locale, card type, grouping)."""
+class ValueSource:
+    """Values of one split, by type, each with a style label (locale, card type, grouping); the
+    generator-neutral draws (locale choice, tokens and keys) live here, the generator's in subclasses."""
+
+    # Types a source can make ({TYPE} slots of TEMPLATES); templates with any other slot are not drawn.
+    kinds: frozenset[str] = frozenset((*STRUCTURED, "PERSON", "NON_LATIN_ADDRESS", "BEARER"))
+    lang_locales: dict[str, tuple[str, ...]] = {}
+    unread: frozenset[str] = frozenset()  # styles whose missed values `evaluate --misses` must not print
+
+    def __init__(self, locales: tuple[str, ...], seed: int):
+        self.rng = random.Random(seed)
+        self.locales = locales
+
+    def locale(self, lang: str, candidates: tuple[str, ...] | None = None) -> str:
+        """A locale of the split: most often one of the document's language when the split has one."""
+        pool = candidates or self.locales
+        own = [loc for loc in self.lang_locales.get(lang, ()) if loc in pool]
+        if own and self.rng.random() < 0.6:
+            return self.rng.choice(own)
+        return self.rng.choice(pool)
+
+    def make(self, kind: str, lang: str) -> tuple[str, str]:
+        return getattr(self, kind.lower())(lang)
+
+    def secret(self, lang: str) -> tuple[str, str]:
+        rng = self.rng
+        kind = rng.randrange(4)
+        alnum = string.ascii_letters + string.digits
+        if kind == 0:
+            return "AKIA" + "".join(
+                rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)
+            ), "aws"
+        if kind == 1:
+            return "ghp_" + "".join(rng.choice(alnum) for _ in range(36)), "github"
+        if kind == 2:
+            parts = "-".join(str(rng.randint(10**11, 10**12)) for _ in range(2))
+            return f"xoxb-{parts}-" + "".join(rng.choice(alnum) for _ in range(24)), "slack"
+        body = base64.b64encode(rng.randbytes(600)).decode()
+        lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
+        return f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----", "private key"
+
+    def bearer(self, lang: str) -> tuple[str, str]:
+        return "".join(
+            self.rng.choice(string.ascii_letters + string.digits + "-_.") for _ in range(48)
+        ), "bearer"
+
+
+class Values(ValueSource):
+    """Faker values of one locale split."""
+
+    lang_locales = _LANG_LOCALES
 
     def __init__(self, split: str, seed: int):
-        self.rng = random.Random(seed)
-        self.locales = SPLITS[split]
+        super().__init__(SPLITS[split], seed)
         self.fakers = {loc: Faker(loc) for loc in (*self.locales, "en_US")}
         for i, f in enumerate(self.fakers.values()):
             f.seed_instance(seed + i)
@@ -124,17 +175,6 @@ class Values:
             if importlib.util.find_spec(f"faker.providers.{provider}.{loc}")
             and hasattr(self.fakers[loc], method)
         )
-
-    def locale(self, lang: str, candidates: tuple[str, ...] | None = None) -> str:
-        """A locale of the split: most often one of the document's language when the split has one."""
-        pool = candidates or self.locales
-        own = [loc for loc in _LANG_LOCALES.get(lang, ()) if loc in pool]
-        if own and self.rng.random() < 0.6:
-            return self.rng.choice(own)
-        return self.rng.choice(pool)
-
-    def make(self, kind: str, lang: str) -> tuple[str, str]:
-        return getattr(self, kind.lower())(lang)
 
     def person(self, lang: str) -> tuple[str, str]:
         loc = self.locale(lang, tuple(x for x in self.locales if x not in _NON_LATIN))
@@ -219,28 +259,6 @@ class Values:
     def url_credentials(self, lang: str) -> tuple[str, str]:
         f = self.fakers[self.locale(lang)]
         return f"{f.user_name()}:{f.password(length=self.rng.randint(8, 16), special_chars=False)}", "faker"
-
-    def secret(self, lang: str) -> tuple[str, str]:
-        rng = self.rng
-        kind = rng.randrange(4)
-        alnum = string.ascii_letters + string.digits
-        if kind == 0:
-            return "AKIA" + "".join(
-                rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)
-            ), "aws"
-        if kind == 1:
-            return "ghp_" + "".join(rng.choice(alnum) for _ in range(36)), "github"
-        if kind == 2:
-            parts = "-".join(str(rng.randint(10**11, 10**12)) for _ in range(2))
-            return f"xoxb-{parts}-" + "".join(rng.choice(alnum) for _ in range(24)), "slack"
-        body = base64.b64encode(rng.randbytes(600)).decode()
-        lines = "\n".join(body[i : i + 64] for i in range(0, len(body), 64))
-        return f"-----BEGIN RSA PRIVATE KEY-----\n{lines}\n-----END RSA PRIVATE KEY-----", "private key"
-
-    def bearer(self, lang: str) -> tuple[str, str]:
-        return "".join(
-            self.rng.choice(string.ascii_letters + string.digits + "-_.") for _ in range(48)
-        ), "bearer"
 
     def city_line(self, lang: str) -> str:
         f = self.fakers[self.locale(lang, tuple(x for x in self.locales if x not in _NON_LATIN))]
@@ -405,13 +423,26 @@ def fill(template: str, rng: random.Random) -> str:
     )
 
 
+def values_for(split: str, seed: int) -> ValueSource:
+    """The value source of a split: Faker's locales, or mimesis's (imported only for its splits)."""
+    if split in SPLITS:
+        return Values(split, seed)
+    from bench.pii.mimesis_values import MimesisValues  # mimesis_values builds on this module
+
+    return MimesisValues(split, seed)
+
+
 class Planter:
     """Turns base documents into evaluation documents: PII planted in half of them, decoys in the rest."""
 
     def __init__(self, split: str, seed: int | None = None):
         seed = SEEDS[split][1] if seed is None else seed
         self.rng = random.Random(seed)
-        self.values = Values(split, seed)
+        self.values = values_for(split, seed)
+        self.templates = {
+            lang: [t for t in templates if set(_VALUE.findall(t)) - {"CITY_LINE"} <= self.values.kinds]
+            for lang, templates in TEMPLATES.items()
+        }
 
     def build(self, base: list[BaseDoc]) -> list[EvalDoc]:
         return [self.document(b, clean=i % 2 == 1) for i, b in enumerate(base)]
@@ -447,7 +478,7 @@ class Planter:
         return "\n".join("    " + line for line in block.text.splitlines())
 
     def _template(self, lang: str) -> str:
-        return self.rng.choice(TEMPLATES[lang])
+        return self.rng.choice(self.templates[lang])
 
     def _append(self, doc: EvalDoc, text: str, kind: str | None, lang: str) -> None:
         start = len(doc.text)

@@ -20,8 +20,10 @@ import phonenumbers
 from pipeline.pii.hits import Hit
 
 _SPACE = "[ \u00a0]"
-# Between two digit groups: a space, a dash, a dot or a slash (spaced or not), or a parenthesis.
-_SEP = rf"(?:{_SPACE}?[-./]{_SPACE}?|{_SPACE}|\){_SPACE}?[-./]?|{_SPACE}?\()"
+# Between two digit groups: a space, a dash, a dot or a slash (spaced or not), or a parenthesis, which a
+# dash may precede: directories of Russia, Ukraine, Kazakhstan and Estonia write the area code so
+# ("+7-(922)-446-70-08", "+380-(66)-244-67-00").
+_SEP = rf"(?:{_SPACE}?[-./]{_SPACE}?|{_SPACE}|\){_SPACE}?[-./]?|{_SPACE}?-?\()"
 _EXT = rf"(?:{_SPACE}?(?:x|ext\.?|extn\.?|extension|#){_SPACE}?\d{{1,6}})"
 # Not inside an identifier, a decimal, a path, a version, "#123" or "n=123"; ends before any word
 # character. The country code may stand in parentheses after the "+" ("+(371) 67 123 456", as Latvian and

@@ -1,7 +1,8 @@
 """Street addresses in the styles the postal services publish: English-speaking and Indian (number, name,
-street type), German and Dutch (compound name ending in a street word, then the number), French, Spanish,
-Italian and Portuguese (street type first), US military (PSC/Unit/ship with APO/FPO/DPO), and post-office
-boxes.
+street type), German, Dutch and Nordic (compound name ending in a street word, or a place adjective and
+the word apart, then the number), French, Spanish, Italian and Portuguese (street type first), Central
+European and Balkan (the type after the name, a preposition or an adjective as the name), Malaysian,
+Indonesian and Vietnamese, US military (PSC/Unit/ship with APO/FPO/DPO), and post-office boxes.
 
 A street name alone identifies no one; with its house number it locates a home. So every pattern needs
 the house number (or the flat), except the French "rue ..." that faker and real letters write without one.
@@ -93,7 +94,7 @@ _EN_TYPES = (
 ).split()
 _EN_TYPE = alternation(_EN_TYPES)
 _EN_ABBREVIATIONS = (
-    "Ave Blvd Cir Cres Ct Dr Expy Fwy Gr Hwy Ln Pde Pkwy Pl Rd Sq St Ste Tce Ter Tpke Trl Xing".split()
+    "Ave Av Blvd Cir Cres Ct Dr Expy Fwy Gr Hwy Ln Pde Pkwy Pl Rd Sq St Ste Tce Ter Tpke Trl Xing".split()
 )
 _BREAK = rf"(?:{_SP}+|{_SP}*\n{_SP}*)"  # between two parts of an address: spaces, or one line break
 # Flats, suites, floors and doors after the street, one or two of them (Edif. 879, Depto. 139).
@@ -191,6 +192,10 @@ _GERMANIC = (
     "straße strasse str. gasse gässli weg allee platz ring damm ufer steig stieg pfad chaussee zeile kai "
     "promenade graben anger winkel bogen höhe siedlung steg straat laan plein gracht kade hof pad steeg "
     "baan dijk singel dreef plantsoen kanaal wal lei steenweg hoven erf vaart boulevard "
+    # Swedish, Danish and Norwegian (PostNord, Posten: the name, then the number: Bruksgatan 12,
+    # Vigerslevvej 5, Sørligata 3). Left out: "gate", "led", "plan" and "stig" (English words, "Stargate 2")
+    "gatan gata gaten väg vägen gränd stigen backe backen torg torget vej vejen gade gaden stræde plads "
+    "torv vænge allé vei veien veg vegen "
 ).split()
 _GERMANIC_SUFFIXES = tuple(_GERMANIC)
 _GERMANIC_TAIL = re.compile(
@@ -206,7 +211,20 @@ _GERMANIC_OPENERS = (
     "Hoher Lange Langer Breite Breiter Sankt St. Bad Van Von De Den Het Sint Oude Nieuwe Korte Lange Hoge"
 ).split()
 _GERMANIC_HEAD = re.compile(rf"(?:{alternation(_GERMANIC_OPENERS)}{_SP}+)?{_CAP}[\w'’.-]*$")
-_TECHNICAL_COMPOUNDS = ("tring", "keyring")  # String 3, Keyring 2
+# The street word standing alone after the name, as German orthography writes it after an adjective of a
+# place in -er (Berliner Straße 12, Löwenbrucher Weg 5) and the Nordic languages after a genitive in -s
+# (Fritz Hansens Vej 3, Kongens Gade 2). Only the words that are no English ones (not Ring, Pad, Hof) nor
+# common nouns of prose (Zeile, Winkel, Höhe: "In Zeile 4", "Rechter Winkel 90").
+_GERMANIC_ALONE = frozenset(
+    "Straße Strasse Str. Gasse Weg Allee Platz Damm Steig Stieg Pfad Chaussee Kai Gracht Kade Singel Dreef "
+    "Steenweg Gata Gatan Väg Gränd Vej Gade Stræde Plads Torv Allé Vei Veg".split()
+)
+_GERMANIC_WORDS_HEAD = re.compile(rf"(?:{_CAP}[\w'’.-]*{_SP}+){{0,2}}{_CAP}[\w'’.-]*(?:er|s){_SP}+$")
+_ARTICLES = frozenset(
+    "Der Die Das Den Dem Des Ein Eine Einen Einem Einer Jeder Jede Jedes Dieser Diese Dieses Kein Keine "
+    "De Het Een The A An This That Every Each No Den Det En Ett".split()
+)
+_TECHNICAL_COMPOUNDS = ("tring", "keyring", "brigade", "renegade")  # String 3, Keyring 2, Brigade 2
 
 # French, Spanish, Italian and Portuguese: the street type comes first (La Poste, Correos, Correos de
 # México, Poste Italiane, CTT, Correios), the number after the name, often after a comma; "S/N" when the
@@ -229,27 +247,44 @@ _ROMANCE_TYPES = (
     # capitalized, Indonesian (Pos Indonesia: Jalan, Gang and their "Jl.", "Gg.", then "No." and the
     # number), Malaysian
     "Strada Bulevardul Calea Aleea Piața Piata Șoseaua Soseaua Splaiul Intrarea Rruga Bulevardi Sheshi "
-    "Aleja Ulica Trg Cesta Jalan Gang Lorong Persiaran Lebuh"
+    "Aleja Ulica Trg Cesta Avenija Jalan Gang Lorong Persiaran Lebuh "
+    # Galician and Catalan, which Correos writes as the street signs do (Rúa do Vilar, 12; Carrer de
+    # Balmes, 5)
+    "Rúa Camiño Praza Rolda Avinguda Carrer Passeig Plaça Camí Travessera Baixada Pujada"
 ).split()
-# abbreviated types, only with their dot: "Str." (Romanian), "ul." (Polish; not "al.": "et al. Llama 2"),
-# "Jl." and "Gg." (Indonesian), "Jln." and "Lrg." (Malaysian)
+# Running text writes the type in lower case (the RAE's "la calle de Alcalá, 42", Italian "in viale Monza
+# 5", Portuguese "na rua das Flores, 100"). Left out: the words that are something else too ("via": by,
+# "largo": long, "camino", "corso", "campo").
+_ROMANCE_LOWER = (
+    "calle avenida paseo plaza carretera viale piazza piazzale vicolo rua rúa travessa praça".split()
+)
+# abbreviated types, only with their dot: "Str." (Romanian), "ul." and "al." (Polish, Poczta Polska's
+# ulica and aleja; "al." not after "et": "et al. Llama 2"), "Jl." and "Gg." (Indonesian), "Jln." and
+# "Lrg." (Malaysian)
 _DOTTED_TYPES = "Str ul Ul Jl Gg Jln Lrg".split()
 _FRENCH_TYPES = (
     "rue avenue boulevard boul bd chemin allée impasse place quai route cours passage square voie "
     "rang montée "
-    "côte croissant promenade terrasse carré ruelle sentier autoroute"
+    "côte croissant promenade terrasse carré ruelle sentier autoroute "
+    # more of La Poste's types de voie (FANTOIR), "prom" with its dot
+    "cour venelle prom parc esplanade faubourg hameau lotissement résidence clos cité chaussée traverse "
+    "grand rue grande rue grand-rue grande-rue rond-point"
 )
 # the type is a whole word, or an abbreviation with its dot: "Av." is Avenida, "Av" alone starts "Avatar"
 _STREET_TYPE = (
-    rf"(?:{alternation(_ROMANCE_TYPES, word_start=True)}(?:\.|(?!\w))"
-    rf"|{alternation(_DOTTED_TYPES, word_start=True)}\.)"
+    rf"(?:{alternation(_ROMANCE_TYPES + _ROMANCE_LOWER, word_start=True)}(?:\.|(?!\w))"
+    rf"|{alternation(_DOTTED_TYPES, word_start=True)}\.|[Aa](?<![\w.][Aa])(?<!et{_SP}a)l\.)"
 )
 _ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
 _PARTICLES = (
     r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el|ao|aos"
     r"|à|vial|na|pod|ob|pri|za)"  # vial: Mexico City's "Eje vial"; Slovene "Cesta na Kope", "Trg pod ..."
 )
-_NAME = rf"(?:{_NAME_WORD}|d['’]{_WORD}|\d{{1,2}}|{_PARTICLES})"  # Avenida de Manuel d'Arriaga
+# Initials without their last dot and ranks of four letters, as Pos Indonesia's street names write them
+# after the type (Jl. M.T Haryono No. 16, Gg. Jend. A. Yani No. 8, Jl. Moch. Ramdan)
+_INITIALS = rf"(?:(?:{_CAP}\.)+{_CAP}(?![\w.])|{_CAP}[a-z]{{3}}\.(?={_SP}+{_CAP}))"
+# Avenida de Manuel d'Arriaga; the regnal numbers of kings and popes (Calle de Pedro I, ul. Jana Pawła II)
+_NAME = rf"(?:{_NAME_WORD}|d['’]{_WORD}|\d{{1,2}}|{_PARTICLES}|[IVX]{{1,4}}(?!\w)|{_INITIALS})"
 _HOUSE_NUMBER = (
     rf"(?:(?:[Nn][º°o]\.?{_SP}*|#{_SP}*)?\d{{1,5}}(?!\d)(?:{_SP}?(?:bis|ter)\b|[A-Za-z]\b|{_SP}[A-Z]\b)?(?:[-/]\d{{1,5}})?"
     rf"(?:{_SP}\d{{1,5}})?(?![\w.,]\d)|[Ss]/[Nn]\b)"  # Mexico writes the inner number after the outer
@@ -264,7 +299,7 @@ _ROMANCE = re.compile(
     rf"(?:{_SP}?Bis)?(?:{_SP}?[A-Z]\b)?(?:{_SP}+{_CARDINAL})?{_SP}*(?:#|No\.?|N[º°]){_SP}*\d{{1,3}}[A-Z]?"
     rf"{_SP}?-{_SP}?\d{{1,3}}(?:{_SP}+{_CARDINAL})?"
     # Calle de Ana Pérez 45 / Via Roma, 12 Appartamento 3 / Rua das Flores, 100 / rue du Lac 12 / Largo X, S/N
-    rf"|{_STREET_TYPE}{_SP}+(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:{_SP}+{_NAME}){{0,5}}?{_SP}*,?{_BREAK}"
+    rf"|{_STREET_TYPE}{_SP}+(?:{_PARTICLES}{_SP}*){{0,2}}(?:{_NAME_WORD}|{_INITIALS})(?:{_SP}+{_NAME}){{0,5}}?{_SP}*,?{_BREAK}"
     rf"{_HOUSE_NUMBER}{_UNIT}"
     # Av. 2 N° 84 / Diagonal 117 B N° 489: a numbered street, then the house after N°
     rf"|{_STREET_TYPE}{_SP}+\d{{1,3}}(?:{_SP}?[A-Z]\b)?{_SP}+[Nn][º°o]\.?{_SP}*\d{{1,5}}\b{_UNIT}"
@@ -298,10 +333,20 @@ _TYPE_AFTER_WORD = (
     rf"(?:{alternation(_TYPE_AFTER_WORDS + [w.capitalize() for w in _TYPE_AFTER_WORDS])}(?!\w)"
     rf"|{alternation(_TYPE_AFTER_DOTTED + [w.capitalize() for w in _TYPE_AFTER_DOTTED])}\.)"
 )
-# searched in the characters before a house number: "Vipavska ulica " (up to four capitalized words)
+# A word in lower case: Slovene, Croatian and Serbian capitalize only the first word of a street's name
+# (Ulica prvoborcev 1, Trg bana Jelačića 3, Ulica grada Vukovara 5); a name with one is an address only
+# where no lower-case word follows its number ("Ulica je duga 500 metara" is prose).
+_LOWER_WORD = rf"(?!{_CAP})[^\W\d_]+"
+# searched in the characters before a house number: "Vipavska ulica " (up to four words)
 _TYPE_AFTER = re.compile(
-    rf"{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}{_SP}+{_TYPE_AFTER_WORD}{_SP}+(?:No\.?{_SP}*)?$"
+    rf"{_NAME_WORD}(?:{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD})){{0,3}}{_SP}+{_TYPE_AFTER_WORD}{_SP}+(?:No\.?{_SP}*)?$"
 )
+_SLAVIC_TYPES = "Ulica Cesta Trg Aleja Avenija".split()
+_SLAVIC_FIRST = re.compile(
+    rf"{alternation(_SLAVIC_TYPES)}{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD})(?:{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD})){{0,3}}"
+    rf"{_SP}+{_HOUSE_NUMBER}"
+)
+_LOWER_AFTER = re.compile(rf"{_SP}+{_LOWER_WORD}")
 # the word before the number (or before its "No."), looked up before the pattern is tried
 _TYPE_AFTER_LAST_WORDS = frozenset(
     [*_TYPE_AFTER_WORDS, *(w.capitalize() for w in _TYPE_AFTER_WORDS)]
@@ -368,12 +413,33 @@ _ADDRESS_LABEL = (  # a trie of the words as written (lower case, capitalized): 
     r"住所|送付先|宛先|地址|邮寄地址|收件地址)[ \t\u00a0:：]*$"
 )
 _ADDRESS_LABEL_BEFORE = re.compile(_ADDRESS_LABEL)
+# Spanish and Portuguese names keep their particles (Lomas del Cobano 885); German, Czech, Slovak and
+# Slovene ones often open with a preposition (Am Roten Stein 2, In der Krim 5, U Lednice 6, Pod Hřištěm 5),
+# which Slovene follows with a lower-case word (Na cvetači 1a, Pod zidom 7)
+_PREPOSITIONS = (
+    "Am An Auf Im In Zum Zur Hinter Unter Vor Bei K Ke V Ve U Na Nad Pod Za Před Pred Pri Při Ob Med"
+).split()
+_PREPOSITION = rf"{alternation(_PREPOSITIONS)}(?:{_SP}+(?:der|den|dem))?"
 _TYPELESS_NAME = re.compile(
-    rf"(?:(?:Los|Las|La|El|Lord|Don|Doña|San|Santa|Av\.|Avda\.){_SP}+)?{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,3}}{_SP}+$"
+    rf"(?:(?:Los|Las|La|El|Lord|Don|Doña|San|Santa|Av\.|Avda\.|{_PREPOSITION}){_SP}+)?"
+    rf"{_NAME_WORD}(?:{_SP}+(?:{_PARTICLES}{_SP}+)?{_NAME_WORD}){{0,3}}{_SP}+$"
+    rf"|{_PREPOSITION}{_SP}+{_LOWER_WORD}{_SP}+$"
 )
-_HOUSE_END = re.compile(rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}")
+# Czech and Slovak write the house's two numbers with a slash (Na Letné 1276/12: conscription and street
+# number), Croatian a flat after it
+_HOUSE_NO = r"(?!\d{1,2}/\d{1,2}(?![\w/]))\d{1,5}[A-Za-z]?(?!\d)(?:/\d{1,4}[A-Za-z]?(?![\d/]))?"  # not 12/05
+_HOUSE_END = re.compile(rf"{_HOUSE_NO}{_UNIT}")
 _TYPELESS_OVER_POSTCODE = re.compile(
-    rf"\d{{1,5}}[A-Za-z]?(?!\d){_UNIT}(?=(?:,{_SP}+|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
+    rf"{_HOUSE_NO}{_UNIT}(?=(?:,{_SP}+|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
+)
+# Croatian, Serbian, Slovene, Czech and Slovak streets named by an adjective leave out "ulica" (Hrvatska
+# pošta, Česká pošta write them so: Vlaška 70, Mirogojska 39, Bogovićeva 1, Jiráskova 12, Šamorínska 5):
+# a capitalized word of six letters or more with such an adjective's ending: one that only these
+# languages write (-ška, -čka, -ćka, -ská, -cká), or one after a consonant (so not Nebraska, Alaska; and
+# not "-nova": Supernova, Casanova), then a house number.
+_ADJECTIVE_STREET = re.compile(
+    r"[A-ZČĆŠŽĐŘŤĎŇ][^\W\d_]{2,}(?:ška|čka|ćka|ške|čke|ćke|ská|cká"
+    r"|[^\W\d_aeiouyáéíóúýěåäöAEIOUY](?:ska|cka|ova|eva|ove|eve|ske))"
 )
 _TYPELESS_WITH_UNIT = re.compile(
     rf"\d{{1,5}}[A-Za-z]?(?!\d)(?:{_SP}*,?{_SP}+(?:{_UNIT_WORD}(?:\.|\b)|#){_SP}*{_UNIT_VALUE}){{1,2}}"
@@ -446,6 +512,20 @@ _NOT_STREET_NAMES = frozenset(
     "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Fall Winter".split()
 )
 _ROMANCE_REACH = 90  # characters from a street type to its number
+_SLAVIC_STARTS = tuple(_SLAVIC_TYPES)
+_POSSESSIVES = ("ova", "eva", "ove", "eve")
+_NAME_BEFORE = re.compile(rf"{_CAP}[^\W\d_]*[ \u00a0]$")
+# the house after an adjective's name: not a size, a share or a count in a title ("Ruska 12 Million")
+_ADJECTIVE_HOUSE = re.compile(
+    rf"{_HOUSE_NO}(?![\w.,]\d|{_SP}?(?:[KMGT]i?B|%|px|ms|Bytes?|km|kg)\b|{_SP}+[A-Z][a-z])"
+)
+# in the middle of a sentence, "In", "An" and "Auf" only before their article: English titles capitalize
+# "In" ("the In Memory Cache 3")
+_PREPOSITIONAL = re.compile(
+    rf"(?<![\w.])(?:(?:In|An|Auf){_SP}+(?:der|den|dem)"
+    rf"|{alternation(p for p in _PREPOSITIONS if p not in ('In', 'An', 'Auf'))}(?:{_SP}+(?:der|den|dem))?)"
+    rf"{_SP}+{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,2}}{_SP}+$"
+)
 _LEAD_REACH = 64  # characters of flats, floors and buildings before a house number
 _GERMANIC_REACH = 60  # characters of a compound street name
 
@@ -610,6 +690,10 @@ class _Page:
             if start >= at:
                 break
             match = _ROMANCE.match(text, start)
+            if not (match and match.end() > at) and text.startswith(_SLAVIC_STARTS, start):
+                match = _SLAVIC_FIRST.match(text, start)
+                if match and self._lower_then_prose(match.group().split()[1:-1], match.end()):
+                    match = None
             if match and match.end() > at:
                 found.add(match.span())
                 break
@@ -622,11 +706,23 @@ class _Page:
         else:
             named = None
         house = named and _TYPE_AFTER_HOUSE.match(text, at)
-        if house and not _YEAR.fullmatch(house.group()):
+        if (
+            house
+            and not _YEAR.fullmatch(house.group())
+            and not self._lower_then_prose(
+                [w for w in named.group().split() if w not in ("No", "No.")][1:-1], house.end()
+            )
+        ):
             found.add((named.start(), house.end()))
+        found |= self._prepositional(at)
+        found |= self._adjective_street(at)
         if text[max(0, at - _GERMANIC_REACH) : at].rstrip().lower().endswith(_GERMANIC_SUFFIXES):
             tail = _GERMANIC_TAIL.search(text, max(0, at - 20), at + 40)
             head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
+            if tail and not head and tail.group().split()[0] in _GERMANIC_ALONE:
+                head = _GERMANIC_WORDS_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
+                if head and head.group().split()[0] in _ARTICLES:
+                    head = None
             if head:
                 word = text[head.start() : tail.start("no")].rstrip().lower()
                 # "Weg 5" or "Ring 3" alone is a common noun with a count, "String 2" a type, "Hauptstraße
@@ -639,6 +735,46 @@ class _Page:
                 ):
                     found.add((head.start(), tail.end()))
         return found
+
+    def _lower_then_prose(self, words: list[str], end: int) -> bool:
+        """Whether a name with a lower-case word among `words` (Ulica prvoborcev) runs on into prose after
+        its number."""
+        lower = any(w[0].islower() for w in words)
+        return lower and _LOWER_AFTER.match(self.text, end) is not None
+
+    def _prepositional(self, at: int) -> set[tuple[int, int]]:
+        """Am Roten Stein 22, In der Krim 5, U Lednice 6: a German, Czech or Slovak name that opens with a
+        preposition, capitalized in the middle of a sentence (prose writes "im Kapitel 5", "v Debianu 12")."""
+        text = self.text
+        name = _PREPOSITIONAL.search(text, max(0, at - 60), at)
+        before = text[max(0, name.start() - 2) : name.start()] if name else ""
+        if not name or not (before == ", " or (before[-1:] == " " and before[:1].islower())):
+            return set()
+        house = _HOUSE_END.match(text, at)
+        if not house or _YEAR.fullmatch(house.group().split()[0]) or _names_no_street(name.group()):
+            return set()
+        return {(name.start(), house.end())}
+
+    def _adjective_street(self, at: int) -> set[tuple[int, int]]:
+        """Mirogojska 39, Bogovićeva 1a, Jiráskova 1276/12 (see _ADJECTIVE_STREET), on one line. A name
+        before a possessive is a person's ("Monika Nemcova 17 minutes read": Czech and Slovak surnames)."""
+        text = self.text
+        word = self._word_before(at)
+        if (
+            text[at - 1] not in " \u00a0"
+            or not _ADJECTIVE_STREET.fullmatch(word)
+            or word.endswith("nova")
+            or word in _NOT_STREET_NAMES
+            or (
+                word.endswith(_POSSESSIVES)
+                and _NAME_BEFORE.search(text, max(0, at - len(word) - 40), at - len(word) - 1) is not None
+            )
+        ):
+            return set()
+        house = _ADJECTIVE_HOUSE.match(self.text, at)
+        if not house or _YEAR.fullmatch(house.group()):
+            return set()
+        return {(at - 1 - len(word), house.end())}
 
     def _word_before(self, at: int) -> str:
         """The word that ends one space before `at` ("ulica" in "Vipavska ulica 30")."""
