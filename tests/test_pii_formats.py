@@ -360,6 +360,52 @@ STREETS = [
         "Please ship it to Adrien Lejeune, 693, chemin Khaled Benahmed, 16000 Alger.",
         "693, chemin Khaled Benahmed",
     ),
+    # Posti's Finnish compounds, with the staircase and flat or "as." after the number
+    ("Finnish -katu", "Our office moved to Hämeenkatu 363 last year.", "Hämeenkatu 363"),
+    ("Finnish -tie, long vowel", "Toimisto muutti osoitteeseen Siilitie 12 viime vuonna.", "Siilitie 12"),
+    (
+        "Finnish -tie, genitive",
+        "Best regards,\nAino Virtanen\nMannerheimintie 12 B 7\n00100 Helsinki",
+        "Mannerheimintie 12 B 7",
+    ),
+    ("Finnish -kuja", "Our office moved to Kissanpiiskaajankuja 769 last year.", "Kissanpiiskaajankuja 769"),
+    ("Finnish -tori", "Posti: Hakaniementori 5, 00530 Helsinki", "Hakaniementori 5"),
+    (
+        "Finnish flat",
+        "Please ship it to Pohjoisesplanadi 33 as. 4, 00100 Helsinki.",
+        "Pohjoisesplanadi 33 as. 4",
+    ),
+    ("Finnish type alone", "Our office moved to Bulevardi 78 last year.", "Bulevardi 78"),
+    # PostNL: a first name, title or particle before the compound, and the house number additions
+    ("Dutch first name", "Our office moved to Karel Doormanplein 206 last year.", "Karel Doormanplein 206"),
+    (
+        "Dutch particle",
+        "Ons kantoor zit nu aan de Groen van Prinstererlaan 1137.",
+        "Groen van Prinstererlaan 1137",
+    ),
+    (
+        "Dutch lower-case particle",
+        "Met vriendelijke groet,\nAnna de Vries\nten Catestraat 485\n1234 AB Zwolle",
+        "ten Catestraat 485",
+    ),
+    ("Dutch farm", "Our office moved to Brugwachtershoeve 295 last year.", "Brugwachtershoeve 295"),
+    ("Dutch floor addition", "Our office moved to Nieuwstraatje 12-II last year.", "Nieuwstraatje 12-II"),
+    ("Dutch bis", "Our office moved to Damstraat 12bis last year.", "Damstraat 12bis"),
+    ("Dutch letter addition", "Ons kantoor zit op de Vismarkt 12 A in Utrecht.", "Vismarkt 12 A"),
+    # Slovenská pošta: lower-case words after a preposition or an adjective, and a date as a name
+    ("Slovak preposition", "Our office moved to Na barine 1386 last year.", "Na barine 1386"),
+    (
+        "Slovak preposition, two words",
+        "S pozdravom\nEva Nová\nPri hradnej studni 1127\n811 04 Bratislava",
+        "Pri hradnej studni 1127",
+    ),
+    ("Slovak adjective", "Unser Büro befindet sich jetzt in der Stará černicová 317.", "Stará černicová 317"),
+    (
+        "Slovak path",
+        "Mit freundlichen Grüßen\nMayleen Künzler\nModrý chodník 116\n2226 Regensdorf",
+        "Modrý chodník 116",
+    ),
+    ("Slovak date name", "Beňadik Kováčová\nUlica 8. mája 38\n3517 Opfikon", "Ulica 8. mája 38"),
 ]
 
 
@@ -410,6 +456,23 @@ STREET_DECOYS = [
     ("Slavic prose after a type", "Ulica je duga 500 metara."),
     ("'via' is 'by'", "Connect it via USB 3 port or via Ethernet 2 cables."),
     ("Brigade", "Brigade 2 kam an; Stargate 2 lief."),
+    # the Finnish, Dutch and Slovak round: Dutch, French and Italian words that end in "tie" or "tori",
+    # devices' buses, versions and years, Croatian "rad" (work), titles and lower-case prose after a name
+    (
+        "Dutch and French -tie",
+        "Zie Positie 3 en Partitie 1, Garantie 2, Sortie 2, Distributie 12, Installatie 4, Frequentie 50.",
+    ),
+    ("Italian -tori", "I Settori 3 e gli Operatori 4, Motori 2, Autori 5."),
+    ("Finnish bus and words alone", "USB-väylä 2 ja PCI-väylä 3 sekä Tie 5 ja Polku 3; Katu 4."),
+    ("Finnish version and year", "Kehitysversio 2.1 julkaistiin vuonna 2024; Hämeenkatu 2024 oli suljettu."),
+    ("Dutch market and year", "Die Arbeitsmarkt 4.0 und Marktplatz 2024; Vismarkt 2.3.1 is uit."),
+    ("Croatian work", "Diplomski rad 2 je završen, a Završni rad 3 nije."),
+    ("French titles", "Le Comité technique 3 a voté; la Société générale 2 aussi."),
+    (
+        "Czech prose",
+        "Na obrázku 5 je vidět, že v Debianu 12 je na stránce 3 nový soubor. Otevřete Nový soubor 3 a pak.",
+    ),
+    ("Kubernetes Pod", "Edit the Pod template 3 times before the Pod spec 2 works."),
 ]
 
 

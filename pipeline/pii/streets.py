@@ -196,12 +196,21 @@ _GERMANIC = (
     # Vigerslevvej 5, Sørligata 3). Left out: "gate", "led", "plan" and "stig" (English words, "Stargate 2")
     "gatan gata gaten väg vägen gränd stigen backe backen torg torget vej vejen gade gaden stræde plads "
     "torv vænge allé vei veien veg vegen "
+    # Finnish (Posti: Hämeenkatu 12 A 5, Siilitie 3, Kissankuja 7); "tie" and "tori" only with a
+    # Finnish-looking first part (see _FINNISH_ONLY), "esplanadi" and "bulevardi" alone too (Bulevardi 5)
+    "katu tie kuja polku väylä kaari rinne tori aukio ranta puistikko puisto raitti esplanadi bulevardi "
+    # more of PostNL's: the farm, the market and the diminutive (Brugwachtershoeve 2, Vismarkt 5,
+    # Nieuwstraatje 3)
+    "hoeve markt straatje"
 ).split()
 _GERMANIC_SUFFIXES = tuple(_GERMANIC)
 _GERMANIC_TAIL = re.compile(
     rf"(?i:{alternation(_GERMANIC)}){_BREAK}"
-    rf"(?P<no>\d{{1,5}}(?!\d)(?:[a-zA-Z](?!\w)|{_SP}[A-Z](?!\w))?(?:{_SP}?[/-]{_SP}?\d{{1,5}}[a-z]?)*"
-    rf"(?:{_SP}+(?:bus|Bus|Stiege|Top|Tür){_SP}*\d{{1,4}})?)(?![\w.,]\d|{_SP}?(?:[KMGT]i?B|%|px|ms|Bytes?)\b)"
+    # the house number and its additions: PostNL's 12bis, 12-II, 12-3, 12 A; Posti's staircase and flat
+    # (12 A 5, 12 as. 5); Austria's Stiege and Tür
+    rf"(?P<no>\d{{1,5}}(?!\d)(?:(?:bis|ter)(?!\w)|[a-zA-Z](?!\w)|{_SP}[A-Z](?!\w)(?:{_SP}\d{{1,3}}(?![\w.,]\d))?)?"
+    rf"(?:{_SP}?[/-]{_SP}?(?:\d{{1,5}}[a-z]?|[IVX]{{1,4}}(?!\w)))*"
+    rf"(?:{_SP}+(?:bus|Bus|Stiege|Top|Tür|as\.){_SP}*\d{{1,4}})?)(?![\w.,]\d|{_SP}?(?:[KMGT]i?B|%|px|ms|Bytes?)\b)"
     # a capitalized word right after the number: a count in a title ("Exploring 12 Million Images")
     rf"(?!\s+[A-Z][a-z])"
 )
@@ -225,6 +234,21 @@ _ARTICLES = frozenset(
     "De Het Een The A An This That Every Each No Den Det En Ett".split()
 )
 _TECHNICAL_COMPOUNDS = ("tring", "keyring", "brigade", "renegade")  # String 3, Keyring 2, Brigade 2
+# Finnish "tie" (road) and "tori" (square) end Dutch, French and Italian words too (Positie 3, Partitie 1,
+# Garantie 2, Sortie 2, Operatori 4): the first part must look Finnish, by a letter (ä, ö, y), a long
+# vowel, "ie" or a double k or p that those words lack (Siilitie, Hämeentie, Kauppatori, Hakaniementori),
+# or be a genitive in -in (Mannerheimintie).
+_FINNISH_PART = r"[äöy]|aa|ee|ii|oo|uu|ie|kk|pp"
+_FINNISH_ONLY = {"tie": re.compile(rf"{_FINNISH_PART}|in$"), "tori": re.compile(_FINNISH_PART)}
+_FINNISH_ALONE = ("esplanadi", "bulevardi")  # Helsinki's, Vaasa's: streets named by the type alone
+_WORD_START = re.compile(r"(?<![\w.-])[EB]")  # Bulevardi 5 as a whole word
+# PostNL's streets named after a person or a place, the first name or title before the compound (Karel
+# Doormanplein 2, Groen van Prinstererlaan 5, Monseigneur Zwijsenstraat 8, ten Catestraat 3), on one line
+_NAMES_BEFORE = re.compile(
+    rf"(?:(?:ten|ter|'t){_SP}+)?(?:{_CAP}[^\W\d_]*(?:['’-][^\W\d_]+)*{_SP}+"
+    rf"(?:(?:van|der|den|de|het|ten|ter|te|la|da){_SP}+){{0,2}}){{0,2}}$"
+)
+_ABBREVIATION_BEFORE = re.compile(r"[A-Z\d]{2,}-$")  # USB-väylä 2, PCI-Bus 3: a device's bus, no street
 
 # French, Spanish, Italian and Portuguese: the street type comes first (La Poste, Correos, Correos de
 # México, Poste Italiane, CTT, Correios), the number after the name, often after a comma; "S/N" when the
@@ -326,7 +350,10 @@ _TYPE_AFTER_WORDS = (
     "prilaz odvojak avenija bulevar bulevard bulvár vijenac drevored steza iela bulvāris gatve laukums "
     "šoseja gatvė alėja aikštė plentas prospektas prospekts prospekt tänav maantee puiestee põik utca út "
     "útja tér körút sétány fasor rakpart köz sokak sokağı cadde caddesi bulvarı mahallesi yolu meydanı "
-    "küçəsi prospekti döngəsi şossesi dalanı"
+    "küçəsi prospekti döngəsi şossesi dalanı "
+    # Slovak and Czech (Slovenská pošta, Česká pošta: Modrý chodník 5, Kapitulský dvor 2, Husovy sady 4);
+    # not "rad" (row), which is Croatian "work" ("Diplomski rad 2")
+    "chodník dvor okruh sady údolie údolí"
 ).split()
 _TYPE_AFTER_DOTTED = "krt nám tř küç mnt pst cad sok mah blv bul".split()
 _TYPE_AFTER_WORD = (
@@ -342,8 +369,9 @@ _TYPE_AFTER = re.compile(
     rf"{_NAME_WORD}(?:{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD})){{0,3}}{_SP}+{_TYPE_AFTER_WORD}{_SP}+(?:No\.?{_SP}*)?$"
 )
 _SLAVIC_TYPES = "Ulica Cesta Trg Aleja Avenija".split()
-_SLAVIC_FIRST = re.compile(
-    rf"{alternation(_SLAVIC_TYPES)}{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD})(?:{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD})){{0,3}}"
+_SLAVIC_FIRST = re.compile(  # Ulica 8. mája 38: a date names it
+    rf"{alternation(_SLAVIC_TYPES)}{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD}|\d{{1,2}}\.)"
+    rf"(?:{_SP}+(?:{_NAME_WORD}|{_LOWER_WORD})){{0,3}}"
     rf"{_SP}+{_HOUSE_NUMBER}"
 )
 _LOWER_AFTER = re.compile(rf"{_SP}+{_LOWER_WORD}")
@@ -526,6 +554,17 @@ _PREPOSITIONAL = re.compile(
     rf"|{alternation(p for p in _PREPOSITIONS if p not in ('In', 'An', 'Auf'))}(?:{_SP}+(?:der|den|dem))?)"
     rf"{_SP}+{_NAME_WORD}(?:{_SP}+{_NAME_WORD}){{0,2}}{_SP}+$"
 )
+# Slovak and Czech names in lower case after a preposition or an adjective, as Slovenská pošta writes them
+# (Na barine 13, Pri hradnej studni 11, Stará černicová 3, Žabí majer 6): a preposition (English "Pod" only
+# before a word with a letter English lacks: "the Pod template 3"), or an adjective's long ending (-ý, -á,
+# -é, -í; not French "-té": "Comité technique 3"), then one or two lower-case words
+_SLAVIC_LOWER = re.compile(
+    rf"(?<![\w.])(?:(?P<preposition>(?:Na|Nad|Pri|Při|Za|Pred|Před){_SP}+{_LOWER_WORD}"
+    rf"|Pod{_SP}+(?=[a-z]*[^\W\d_a-z]){_LOWER_WORD})(?:{_SP}+{_LOWER_WORD})?"
+    rf"|{_CAP}[^\W\d_]{{2,}}[ýáéí](?<!t[ée]){_SP}+{_LOWER_WORD}){_SP}+$"
+)
+# after an adjective's name, no prose: "Nový soubor 3 a pak"
+_SENTENCE_END = re.compile(r"[.,;)]|[ \t]*(?:\n|$)")
 _LEAD_REACH = 64  # characters of flats, floors and buildings before a house number
 _GERMANIC_REACH = 60  # characters of a compound street name
 
@@ -715,10 +754,13 @@ class _Page:
         ):
             found.add((named.start(), house.end()))
         found |= self._prepositional(at)
+        found |= self._slavic_lower(at)
         found |= self._adjective_street(at)
         if text[max(0, at - _GERMANIC_REACH) : at].rstrip().lower().endswith(_GERMANIC_SUFFIXES):
             tail = _GERMANIC_TAIL.search(text, max(0, at - 20), at + 40)
             head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
+            if tail and not head and tail.group().lower().startswith(_FINNISH_ALONE):
+                head = _WORD_START.match(text, tail.start())
             if tail and not head and tail.group().split()[0] in _GERMANIC_ALONE:
                 head = _GERMANIC_WORDS_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
                 if head and head.group().split()[0] in _ARTICLES:
@@ -728,13 +770,27 @@ class _Page:
                 # "Weg 5" or "Ring 3" alone is a common noun with a count, "String 2" a type, "Hauptstraße
                 # 2024" a year
                 suffix = tail.group().split()[0]
+                finnish = _FINNISH_ONLY.get(suffix.lower())
                 if (
-                    len(word) - len(suffix) >= 2
+                    (len(word) - len(suffix) >= 2 or word in _FINNISH_ALONE)
                     and not word.endswith(_TECHNICAL_COMPOUNDS)
                     and not _YEAR.fullmatch(tail.group("no"))
+                    and not (finnish and not finnish.search(word[: -len(suffix)]))
+                    and not _ABBREVIATION_BEFORE.search(text, head.start(), tail.start())
                 ):
-                    found.add((head.start(), tail.end()))
+                    found.add((self._names_before(head.start()), tail.end()))
         return found
+
+    def _names_before(self, start: int) -> int:
+        """Where a compound street name that starts at `start` starts with its first names or title
+        (see _NAMES_BEFORE); an article before them is no part of it ("Die Hauptstraße 5")."""
+        names = _NAMES_BEFORE.search(self.text, max(0, start - 40), start)
+        if not names:
+            return start
+        words = names.group().split()
+        while words and words[0] in _ARTICLES:
+            words.pop(0)
+        return start - len(" ".join(words)) - 1 if words else start
 
     def _lower_then_prose(self, words: list[str], end: int) -> bool:
         """Whether a name with a lower-case word among `words` (Ulica prvoborcev) runs on into prose after
@@ -754,6 +810,23 @@ class _Page:
         if not house or _YEAR.fullmatch(house.group().split()[0]) or _names_no_street(name.group()):
             return set()
         return {(name.start(), house.end())}
+
+    def _slavic_lower(self, at: int) -> set[tuple[int, int]]:
+        """Na barine 13, Stará černicová 3 (see _SLAVIC_LOWER): in the middle of a sentence, or on a line of
+        its own over a postcode; never when prose runs on after the number."""
+        text = self.text
+        name = _SLAVIC_LOWER.search(text, max(0, at - 40), at)
+        if not name or len(name.group().split()[-1]) < 3:
+            return set()
+        house = _HOUSE_END.match(text, at)
+        if not house or _YEAR.fullmatch(house.group().split()[0]):
+            return set()
+        before = text[max(0, name.start() - 2) : name.start()]
+        mid_sentence = (before == ", " or (before[-1:] == " " and before[:1].islower())) and (
+            name.group("preposition") or _SENTENCE_END.match(text, house.end())
+        )
+        line = (name.start() == 0 or before[-1:] == "\n") and _POSTCODE_AFTER.match(text, house.end())
+        return {(name.start(), house.end())} if mid_sentence or line else set()
 
     def _adjective_street(self, at: int) -> set[tuple[int, int]]:
         """Mirogojska 39, Bogovićeva 1a, Jiráskova 1276/12 (see _ADJECTIVE_STREET), on one line. A name
