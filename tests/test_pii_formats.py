@@ -82,6 +82,15 @@ def test_a_card_grouped_in_thousands_needs_the_word_card(redactor):
     assert found(redactor, f"Maestro card {thousands}, expiry 09/27.", thousands, "CREDIT_CARD")
 
 
+@pytest.mark.parametrize("number", ["4242 4242 4242 4242", "4111 1111 1111 1111", "4111-1111-1111-1111"])
+def test_a_published_test_card_is_no_phone_in_a_contact_block(redactor, number):
+    """Stripe's and PayPal's test numbers charge no one; beside an e-mail address they are still cards."""
+    text = f"Uploaders: John Buzz <john.buzz@mailbox.org>, Stripe's test card {number} charges no one."
+    assert not [h for h in redactor.find_batch([text], ["en"])[0] if h[2] in ("PHONE_NUMBER", "CREDIT_CARD")]
+    real = grouped(card("4", 16), (4, 4, 4, 4), " ")  # a card that is no test number, in the same place
+    assert found(redactor, text.replace(number, real), real, "CREDIT_CARD")
+
+
 # libphonenumber's example numbers of 30 regions, as their own country writes them and as the world does.
 PHONE_REGIONS = (
     "US GB DE FR ES IT NL BE CH AT PT BR MX AR CO CL IN JP CN KR AU NZ ZA IE SE NO DK FI PL CZ".split()
