@@ -415,6 +415,43 @@ STREETS = [
         "Modrý chodník 116",
     ),
     ("Slovak date name", "Beňadik Kováčová\nUlica 8. mája 38\n3517 Opfikon", "Ulica 8. mája 38"),
+    # Correos de México's colonia and código postal after a name without a type; its numbered sections
+    (
+        "Mexican, colonia",
+        "Nuestra oficina está en Valle Dorado 200, Col. Centro, 06000 Ciudad de México.",
+        "Valle Dorado 200",
+    ),
+    (
+        "Spanish 'los'",
+        "Saludos,\nMari Moya\nResidencial los Pirules 1292\n17077 Burgos",
+        "Residencial los Pirules 1292",
+    ),
+    (
+        "Mexican, C.P.",
+        "Envíelo a Jardines del Sol 1383, C.P. 45050 Zapopan, Jal.",
+        "Jardines del Sol 1383",
+    ),
+    (
+        "Mexican section",
+        "Saludos cordiales,\nAna Ruiz\nSolidaridad 1a Sección 172\n04767 Murcia",
+        "Solidaridad 1a Sección 172",
+    ),
+    (
+        "Brazilian CEP",
+        "Atenciosamente,\nAna Lima\nVilla Jardín 249\n53910-388 Pedra Preta",
+        "Villa Jardín 249",
+    ),
+    # Croatian names that capitalize only their first word, over a postcode and town
+    (
+        "Croatian lower-case name",
+        "Please ship it to Albina Poljak, Rokov perivoj 1a/5, 46772 Tadasland.",
+        "Rokov perivoj 1a/5",
+    ),
+    (
+        "Croatian regnal name",
+        "Srdačan pozdrav,\nIvo Barić\nPerivoj biskupa Stjepana II. 455\n10000 Zagreb",
+        "Perivoj biskupa Stjepana II. 455",
+    ),
 ]
 
 
@@ -482,6 +519,12 @@ STREET_DECOYS = [
         "Na obrázku 5 je vidět, že v Debianu 12 je na stránce 3 nový soubor. Otevřete Nový soubor 3 a pak.",
     ),
     ("Kubernetes Pod", "Edit the Pod template 3 times before the Pod spec 2 works."),
+    # the colonia and the town line: a table's column, prose over a count, a short word in the name
+    ("Spanish table column", "Vea la Tabla 3, Col. B y la Figura 2 Col. A; el Anexo 12 C.P. del contrato."),
+    (
+        "Croatian counts",
+        "Rezultati:\nBroj korisnika 12\n2048 Korisnika ukupno\nTablica 3\nVerzija je 12\n10000 Zapisa",
+    ),
 ]
 
 

@@ -302,7 +302,8 @@ _STREET_TYPE = (
 _ROMANCE_TYPE = re.compile(rf"{_STREET_TYPE}|(?:Cl|Cr|Kr|Tv|Tr|Dg|Ak|Ac)\.")
 _PARTICLES = (
     r"(?:de|del|de la|de las|de los|de l'|des|du|da|das|do|dos|di|della|delle|dei|degli|e|y|la|le|el|ao|aos"
-    r"|à|vial|na|pod|ob|pri|za)"  # vial: Mexico City's "Eje vial"; Slovene "Cesta na Kope", "Trg pod ..."
+    # vial: Mexico City's "Eje vial"; Slovene "Cesta na Kope", "Trg pod ..."
+    r"|los|las|à|vial|na|pod|ob|pri|za)"
 )
 # Initials without their last dot and ranks of four letters, as Pos Indonesia's street names write them
 # after the type (Jl. M.T Haryono No. 16, Gg. Jend. A. Yani No. 8, Jl. Moch. Ramdan)
@@ -431,6 +432,7 @@ _POSTCODE = (
     rf"(?:[A-Z]{{1,2}}-)?(?:\d{{4,7}}|\d{{3}}[ -]\d{{2}})"  # numeric (H-8815, 058 98; 358 is a count)
     rf"|[A-Z]\d[A-Z]{_SP}?\d[A-Z]\d"  # Canada
     rf"|[A-Z]{{1,2}}\d[A-Z\d]?{_SP}?\d[A-Z]{{2}}"  # United Kingdom
+    r"|\d{5}-\d{3}"  # Brazil's CEP (Correios: 53910-388)
 )
 # Address labels (and the Japanese and Chinese "send to" labels): what follows them is an address.
 _LABEL_WORDS = (
@@ -448,10 +450,19 @@ _PREPOSITIONS = (
     "Am An Auf Im In Zum Zur Hinter Unter Vor Bei K Ke V Ve U Na Nad Pod Za Před Pred Pri Při Ob Med"
 ).split()
 _PREPOSITION = rf"{alternation(_PREPOSITIONS)}(?:{_SP}+(?:der|den|dem))?"
+# Mexico numbers the sections of a colonia (Solidaridad 1a Sección 172, Correos de México)
 _TYPELESS_NAME = re.compile(
     rf"(?:(?:Los|Las|La|El|Lord|Don|Doña|San|Santa|Av\.|Avda\.|{_PREPOSITION}){_SP}+)?"
-    rf"{_NAME_WORD}(?:{_SP}+(?:{_PARTICLES}{_SP}+)?{_NAME_WORD}){{0,3}}{_SP}+$"
+    rf"{_NAME_WORD}(?:{_SP}+(?:{_PARTICLES}{_SP}+)?{_NAME_WORD}){{0,3}}(?:{_SP}+\d{{1,2}}[aª]{_SP}+Sección)?{_SP}+$"
     rf"|{_PREPOSITION}{_SP}+{_LOWER_WORD}{_SP}+$"
+)
+# Croatian and Slovene capitalize only a name's first word (Rokov perivoj 1a, Zeleni dol 1c, Perivoj
+# biskupa Stjepana II. 5): such a name without a type only on its own line (or after ", ") over a postcode
+# and a town that ends its line (not "Broj korisnika 12\n2048 Korisnika ukupno"), its lower-case words of
+# three letters or more (not "Verzija je 12")
+_TYPELESS_LOWER_NAME = re.compile(
+    rf"{_NAME_WORD}(?:{_SP}+(?![^\W\d_]{{1,2}}\b){_LOWER_WORD}){{1,2}}(?:{_SP}+{_NAME_WORD}){{0,2}}"
+    rf"(?:{_SP}+[IVX]{{1,4}}\.)?{_SP}+$"
 )
 # Czech and Slovak write the house's two numbers with a slash (Na Letné 1276/12: conscription and street
 # number), Croatian a flat after it
@@ -459,6 +470,15 @@ _HOUSE_NO = r"(?!\d{1,2}/\d{1,2}(?![\w/]))\d{1,5}[A-Za-z]?(?!\d)(?:/\d{1,4}[A-Za
 _HOUSE_END = re.compile(rf"{_HOUSE_NO}{_UNIT}")
 _TYPELESS_OVER_POSTCODE = re.compile(
     rf"{_HOUSE_NO}{_UNIT}(?=(?:,{_SP}+|{_SP}*\n{_SP}*)(?:{_POSTCODE}){_SP}+{_CAP})"
+)
+_TOWN_LINE = re.compile(
+    rf"{_HOUSE_NO}{_UNIT}(?:,{_SP}+|{_SP}*\n{_SP}*)(?!(?:19|20)\d\d\b)(?:{_POSTCODE})"
+    rf"(?:{_SP}+{_CAP}[^\W\d_]*){{1,3}}[ \t]*(?:[.,\n]|$)"
+)
+# Correos de México writes the colonia ("Col.") and the código postal ("C.P.") after the street: either
+# marks a name without a type as a street, in running text too (Valle Dorado 200, Col. Centro)
+_TYPELESS_BEFORE_COLONIA = re.compile(
+    rf"{_HOUSE_NO}{_UNIT}(?=,?{_SP}+(?:Col\.|Colonia){_SP}+{_CAP}[^\W\d_]|,?{_SP}*C\.{_SP}?P\.{_SP}*\d{{5}}(?!\d))"
 )
 # Croatian, Serbian, Slovene, Czech and Slovak streets named by an adjective leave out "ulica" (Hrvatska
 # pošta, Česká pošta write them so: Vlaška 70, Mirogojska 39, Bogovićeva 1, Jiráskova 12, Šamorínska 5):
@@ -893,16 +913,24 @@ class _Page:
             return True
         return bool(ends) and _NUMBERED_ITEM.match(text, min(ends) + 1) is not None
 
+    def _line_item(self, start: int) -> bool:
+        """Whether `start` opens a line or an item after ", " (where an address's parts stand)."""
+        return start == 0 or self.text[start - 1] == "\n" or self.text[start - 2 : start] == ", "
+
     def _typeless(self, at: int) -> set[tuple[int, int]]:
         """Los Pinos 26 Dpto. 895 / Lautaro 79, H-8815 Széknémeti / Address: Baker 12 (see _POSTCODE)."""
         text = self.text
-        with_unit = _TYPELESS_WITH_UNIT.match(text, at)
+        with_unit = _TYPELESS_WITH_UNIT.match(text, at) or _TYPELESS_BEFORE_COLONIA.match(text, at)
         over_postcode = None if with_unit else _TYPELESS_OVER_POSTCODE.match(text, at)
         i = bisect.bisect_left(self.labels, at - 60)
         labelled = i < len(self.labels) and self.labels[i] <= at
         if not (with_unit or over_postcode or labelled):
             return set()
         name = _TYPELESS_NAME.search(text, max(0, at - 60), at)
+        if over_postcode and not (name and self._line_item(name.start())):
+            lower = _TYPELESS_LOWER_NAME.search(text, max(0, at - 60), at)
+            if lower and self._line_item(lower.start()) and _TOWN_LINE.match(text, at):
+                name = lower
         house = _HOUSE_END.match(text, at)
         if (
             not name
@@ -910,11 +938,7 @@ class _Page:
             or (house and _YEAR.fullmatch(house.group().split()[0]))
         ):
             return set()
-        line_item = (
-            name.start() == 0
-            or text[name.start() - 1] == "\n"
-            or text[name.start() - 2 : name.start()] == ", "
-        )
+        line_item = self._line_item(name.start())
         label_before = labelled and _ADDRESS_LABEL_BEFORE.search(
             text, max(0, name.start() - 16), name.start()
         )
