@@ -1,8 +1,9 @@
 """Street addresses in the styles the postal services publish: English-speaking and Indian (number, name,
-street type), German, Dutch and Nordic (compound name ending in a street word, or a place adjective and
-the word apart, then the number), French, Spanish, Italian and Portuguese (street type first), Central
-European and Balkan (the type after the name, a preposition or an adjective as the name), Malaysian,
-Indonesian and Vietnamese, US military (PSC/Unit/ship with APO/FPO/DPO), and post-office boxes.
+street type), German, Dutch, Nordic and Finnish (compound name ending in a street word, or a place
+adjective and the word apart, then the number), French, Spanish, Italian and Portuguese (street type
+first), Central European and Balkan (the type after the name, a preposition or an adjective as the name),
+Mexican (a colonia or C.P. after a name without a type), Malaysian, Indonesian and Vietnamese, US military
+(PSC/Unit/ship with APO/FPO/DPO), and post-office boxes.
 
 A street name alone identifies no one; with its house number it locates a home. So every pattern needs
 the house number (or the flat), except the French "rue ..." that faker and real letters write without one.
