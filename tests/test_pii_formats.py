@@ -460,6 +460,23 @@ def test_street_addresses_of_each_style(redactor, style, text, value):
     assert found(redactor, text, value, "STREET_ADDRESS")
 
 
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("Best regards,\nAndrea Eggs\nBulevardi 740\n00100 Helsinki", "Bulevardi 740"),
+        (
+            "Met vriendelijke groet,\nAnna de Vries\nKarel Doormanplein 206\n1234 AB Zwolle",
+            "Karel Doormanplein 206",
+        ),
+        ("Die Hauptstraße 5 ist zu.", "Hauptstraße 5"),
+    ],
+)
+def test_a_street_span_keeps_to_its_line_and_leaves_an_article(redactor, text, value):
+    """The name on the line above is the person's, an article before the street is prose."""
+    spans = [text[s:e] for s, e, t, _ in redactor.find_batch([text], ["en"])[0] if t == "STREET_ADDRESS"]
+    assert spans == [value]
+
+
 # Prose and lists that hold a number, a capitalized word and a direction, a unit or block word, or a
 # count over a number: none is an address.
 STREET_DECOYS = [

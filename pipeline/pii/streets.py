@@ -780,6 +780,8 @@ class _Page:
         if text[max(0, at - _GERMANIC_REACH) : at].rstrip().lower().endswith(_GERMANIC_SUFFIXES):
             tail = _GERMANIC_TAIL.search(text, max(0, at - 20), at + 40)
             head = tail and _GERMANIC_HEAD.search(text, max(0, tail.start() - _GERMANIC_REACH), tail.start())
+            if head and head.end() < tail.start():  # "$" matched before a line break: a name above
+                head = None
             if tail and not head and tail.group().lower().startswith(_FINNISH_ALONE):
                 head = _WORD_START.match(text, tail.start())
             if tail and not head and tail.group().split()[0] in _GERMANIC_ALONE:
