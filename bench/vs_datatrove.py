@@ -188,9 +188,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "data" / "vs_datatrove")
     parser.add_argument("--datatrove-venv", type=Path, default=ROOT / "bench" / ".datatrove-venv")
+    parser.add_argument("--ours-only", action="store_true", help="skip datatrove (for iterating on ours)")
     args = parser.parse_args()
 
-    python = datatrove_python(args.datatrove_venv)
+    python = None if args.ours_only else datatrove_python(args.datatrove_venv)
     model = quality_model(args.workdir)
     print(f"machine: {machine()}")
     print(f"{'set':<16} {'pages':>6} {'workers':>7} {'datatrove s':>11} {'cpu s':>7} {'kept':>5} "
@@ -199,8 +200,10 @@ def main() -> None:
         where, pattern, pages = corpus(name, args.workdir)
         digests = set()
         for workers in args.workers:
-            dt_out = args.workdir / "out-datatrove"
-            dt_wall, dt_cpu, dt_kept = run_datatrove(python, where, pattern, dt_out, workers)
+            dt_wall, dt_cpu, dt_kept = float("nan"), float("nan"), 0
+            if python:
+                dt_out = args.workdir / "out-datatrove"
+                dt_wall, dt_cpu, dt_kept = run_datatrove(python, where, pattern, dt_out, workers)
             out = args.workdir / f"out-{name.replace(':', '-')}-{workers}"
             wall, cpu, manifest = run_ours(where, pattern, out, workers, model)
             digests.add(shard_digest(out))

@@ -43,6 +43,7 @@ _DEF_MARKER = re.compile(
     r"macro|command|method|constructor|property|attribute|class|keyword|option)\s*:)|:|‣|—)\s*",
     re.IGNORECASE,
 )
+_LINE_NUMBER = re.compile(r"(\d{1,5})(?:\s|$)")
 _SIGNATURE = re.compile(r"^(?:\[[^\]]*\]\s*=\s*|[\w.]+\s*=\s*)?[\w.]+\s*(?:\(.*\))?(?:\s*\|.*)?$")
 
 
@@ -78,6 +79,49 @@ def is_code_line(line: str) -> bool:
         if symbols >= 3 and symbols / len(line) >= 0.12 and words <= 2 * symbols:
             return True
     return False
+
+
+def _is_listing(lines: list[str]) -> bool:
+    """Whether a block of stripped, non-empty lines is a listing: a prompt or statement keyword on one
+    line, or at least two lines and most of them code-shaped. One symbol-heavy line is not enough: a
+    contact line ("Tel: +44 (0)20 7946 0958") has a code line's share of symbols."""
+    if any(_PROMPT.match(line) or _KEYWORD.match(line) for line in lines) or _numbered(lines):
+        return True
+    return len(lines) >= 2 and 2 * sum(map(is_code_line, lines)) > len(lines)
+
+
+def _numbered(lines: list[str]) -> bool:
+    """Line-numbered listings (maint-guide's debian/control, copyright and changelog files): three lines
+    or more, each opening with a number one to three past the last one's (excerpts skip lines)."""
+    if len(lines) < 3:
+        return False
+    numbers = [_LINE_NUMBER.match(line) for line in lines]
+    if not all(numbers):
+        return False
+    values = [int(m.group(1)) for m in numbers if m]
+    return all(0 < b - a <= 3 for a, b in zip(values, values[1:], strict=False))
+
+
+def listing_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every block (lines between blank lines) of `text` that is a listing: how code
+    written bare (the extractor's plain format: a <pre> block's exact lines, no fence) is found again."""
+    spans: list[tuple[int, int]] = []
+    block: list[str] = []
+    start = offset = 0
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if line:
+            if not block:
+                start = offset
+            block.append(line)
+        elif block:
+            if _is_listing(block):
+                spans.append((start, offset - 1))
+            block = []
+        offset += len(raw) + 1
+    if block and _is_listing(block):
+        spans.append((start, len(text)))
+    return spans
 
 
 def is_formula(span: str) -> bool:

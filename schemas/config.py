@@ -286,7 +286,7 @@ class PiiConfig(StageSettings):
     # RFC 2606 / RFC 6761 reserved names: documentation examples, never someone's address.
     allowed_domains: list[str] = ["example.com", "example.org", "example.net", "example", "test", "invalid",
                                   "localhost", "local"]
-    protect_code_math: bool = True  # fenced/indented code and $..$ / $$..$$ math stay byte-exact
+    protect_code_math: bool = True  # code (fenced, indented, bare listing) and $..$ / $$..$$ math: byte-exact
     code_entities: list[PiiEntity] = ["SECRET", "URL_CREDENTIALS"]  # still redacted in code: keys leak there
     # Regions whose national formats are tried for a number written without "+": first those of the page's
     # host (ccTLD) and language (Unicode CLDR territories where the language is official), then these.

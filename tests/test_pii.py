@@ -219,6 +219,30 @@ def test_code_and_math_stay_byte_exact_but_secrets_in_code_do_not(redactor):
     assert counts == {"PERSON": 1, "SECRET": 1}
 
 
+def test_bare_listings_of_plain_text_stay_byte_exact(redactor):
+    """The extractor's plain format writes a <pre> block as its bare lines: a shell session or a doctest
+    is code all the same (debian-reference's `ls -li` dates had become phone numbers)."""
+    shell = (
+        "$ ls -li\ntotal 0\n2738405 -rw-r--r-- 1 root root 0 2008-09-15 20:21 bar\n"
+        "2738404 -rw-r--r-- 2 root root 0 2008-09-15 20:21 baz"
+    )
+    doctest = ">>> pprint(P)\nPermutationMatrix((0 1 2)(3 5 4))\n>>> owner\n'john.miller@gmail.com'"
+    numbered = (  # maint-guide's line-numbered debian/control, an excerpt that skips lines
+        " 1 Source: gentoo\n 2 Section: x11\n 4 Maintainer: Josip Rodin <joy-mg@debian.org>\n"
+        " 5 Build-Depends: debhelper (>=10)"
+    )
+    text = f"Hard links show in the listing.\n\n{shell}\n\n{doctest}\n\n{numbered}\n\nBoth have two links."
+    assert redactor.redact(text, "en") == (text, {})
+
+
+def test_a_contact_block_is_not_a_listing(redactor):
+    """A phone line has a code line's share of symbols; one such line does not make its block code."""
+    text = "For the workshop, write to us.\n\nTel: +44 (0)20 7946 0958\nMail: ana.perez@gmail.com"
+    out, counts = redactor.redact(text, "en")
+    assert counts == {"PHONE_NUMBER": 1, "EMAIL_ADDRESS": 1}
+    assert "7946" not in out and "ana.perez" not in out
+
+
 def test_shell_pid_dollars_do_not_make_a_page_math(redactor):
     text = "The shell sets $$ to its process id.\n\nMail me at ana.perez@gmail.com.\n\nAnd $$ again."
     assert redactor.redact(text, "en")[1] == {"EMAIL_ADDRESS": 1}

@@ -27,6 +27,7 @@ from faker import Faker
 from presidio_analyzer.predefined_recognizers.generic.iban_patterns import regex_per_country
 
 from bench.pii.corpus import BaseDoc, Block
+from schemas.hashing import stable_hash
 
 # Countries of the ISO 13616 IBAN registry: Faker also makes "IBANs" for countries that have none (AR, PH).
 IBAN_COUNTRIES = frozenset(regex_per_country)
@@ -473,8 +474,11 @@ class Planter:
         return doc
 
     def _code(self, block: Block) -> str:
+        """A <pre> block as extractors write it: fenced (markdown), bare (the native extractor's plain
+        text, the pipeline's default) or indented. Bare or fenced is decided by the text's hash, not the
+        generator, so the rest of every split plants what it planted before bare blocks were added."""
         if self.rng.random() < 0.7:
-            return f"```\n{block.text}\n```"
+            return f"```\n{block.text}\n```" if stable_hash(block.text) % 2 else block.text
         return "\n".join("    " + line for line in block.text.splitlines())
 
     def _template(self, lang: str) -> str:

@@ -9,8 +9,8 @@ person and 127.0.0.1 as PII. Here:
   technical look-alikes (versions, dates, hashes, ports, ISBNs, example domains, loopback IPs) dropped;
 - person names follow the `person` policy and run spaCy NER (batched) only for languages with a model,
   only on short windows around candidates;
-- fenced/indented code and $...$ / $$...$$ math stay byte-exact, except credentials and secrets, which
-  are what leaks in code.
+- code (fenced, indented, or a bare listing of plain text) and $...$ / $$...$$ math stay byte-exact,
+  except credentials and secrets, which are what leaks in code.
 """
 
 from __future__ import annotations

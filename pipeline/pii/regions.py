@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from classifiers.prose import listing_spans
 from pipeline.delimited import fenced_spans, tex_spans
 
 Span = tuple[int, int]
@@ -22,7 +23,13 @@ class Regions:
             return
         # TeX ends math mode at a blank line (a \par inside math is an error), so a pair of "$$" with a blank
         # line between is not math: shell's "$$" (the process id) pairs across a page.
-        found = [*fenced_spans(text), *(m.span() for m in _INDENTED.finditer(text)), *tex_spans(text)]
+        # Code comes fenced (markdown), indented, or bare (plain text: a listing's exact lines).
+        found = [
+            *fenced_spans(text),
+            *(m.span() for m in _INDENTED.finditer(text)),
+            *listing_spans(text),
+            *tex_spans(text),
+        ]
         for start, end in sorted(found):
             if self.spans and start <= self.spans[-1][1]:  # math inside code: one region
                 self.spans[-1] = (self.spans[-1][0], max(self.spans[-1][1], end))
