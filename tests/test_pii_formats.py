@@ -152,6 +152,7 @@ def test_phone_formats_people_write(redactor, text, value):
         "Telefonate im Jahr: 250.000, Anrufe: 120.000",  # German thousands after a cue word
         "Package: libxml-libxml-perl\nVersion: 2.0207-1\nMaintainer: Raphael Hertzog <hertzog@debian.org>",
         "Counts: 10-(5)-3 and x = 2014-(2)-15",  # a dash and a parenthesis in arithmetic
+        "If p is unspecified, return the quantiles for [0 25 50 75 100].",  # Octave's manual: a vector
     ],
 )
 def test_short_numbers_without_a_phone_cue_stay(redactor, text):
@@ -480,6 +481,8 @@ def test_a_street_span_keeps_to_its_line_and_leaves_an_article(redactor, text, v
 # Prose and lists that hold a number, a capitalized word and a direction, a unit or block word, or a
 # count over a number: none is an address.
 STREET_DECOYS = [
+    # debian-reference in French: path MTU discovery
+    ("French type before an acronym", "Ce processus est la découverte du chemin MTU (PMTU) (RFC1191)."),
     ("section and direction", "See Section 5 North of the river for the details."),
     ("road and direction", "Highway 1 South is closed; take Route 66 East instead."),
     ("suite of tests", "Run Suite 2 of the tests before the release."),

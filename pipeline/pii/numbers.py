@@ -250,6 +250,8 @@ class NumberRecognizer:
             return len(digits) >= 8 and (cued or _possible(body, None))
         if cued:
             return True  # what the page calls a phone number is one, valid in its plan or not
+        if text[run.start - 1 : run.start] == "[" and text.startswith("]", run.start + len(body)):
+            return False  # a vector literal: Octave's default percentiles "[0 25 50 75 100]"
         groups = run.groups
         shaped = (
             _PHONE_SHAPE.match(body) is not None

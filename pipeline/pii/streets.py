@@ -336,10 +336,11 @@ _FRENCH_NUMBER_FIRST = re.compile(
     rf"\d{{1,5}}(?:{_SP}?(?:bis|ter))?,?{_SP}+(?i:{alternation(_FRENCH_TYPES.split())}\.?|av\.){_SP}+"
     rf"(?:{_PARTICLES}{_SP}*)?{_NAME_WORD}(?:[ -]{_NAME}){{0,4}}{_UNIT}"
 )
-# rue de Salmon / boulevard Jeanne Delorme / rue du Lac 12 (Switzerland, Belgium: the number after)
+# rue de Salmon / boulevard Jeanne Delorme / rue du Lac 12 (Switzerland, Belgium: the number after); not
+# an acronym ("la découverte du chemin MTU", debian-reference's path MTU discovery)
 _FRENCH_NAMED = re.compile(
     rf"{alternation('rue avenue boulevard chemin allée impasse quai'.split(), word_start=True)}{_SP}+"
-    rf"(?:{_PARTICLES}{_SP}*){{0,2}}{_NAME_WORD}(?:[ -]{_NAME_WORD}){{0,3}}"
+    rf"(?:{_PARTICLES}{_SP}*){{0,2}}(?![A-Z]{{2,6}}\b){_NAME_WORD}(?:[ -]{_NAME_WORD}){{0,3}}"
     rf"(?:,?{_SP}+\d{{1,5}}[A-Za-z]?(?![\w.,]\d){_UNIT})?"
 )
 # The type after the name, then the number: Slovene and Croatian (Vipavska ulica 30, Kongresni trg 5c),
