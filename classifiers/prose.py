@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pipeline.delimited import fenced_spans, tex_spans, without
+from pipeline.delimited import fenced_spans, line_blocks, tex_spans, without
 from schemas.document import Document
 
 # Prompts of interactive sessions: Python, IPython, shells, Octave/MATLAB, GAP, Maxima, R, SQL consoles.
@@ -66,7 +66,17 @@ _STATEMENT_TAIL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXY
 
 def is_code_line(line: str) -> bool:
     """Whether one stripped, non-empty line looks like code rather than prose."""
-    if _PROMPT.match(line) or _KEYWORD.match(line) or (len(line) <= 120 and _is_definition(line)):
+    return _opens_statement(line) or _code_shaped(line)
+
+
+def _opens_statement(line: str) -> bool:
+    """A prompt or a statement keyword opens the line: the surest signs of code."""
+    return bool(_PROMPT.match(line) or _KEYWORD.match(line))
+
+
+def _code_shaped(line: str) -> bool:
+    """The weaker signs: a definition, an assignment or call, a statement's end, a share of symbols."""
+    if len(line) <= 120 and _is_definition(line):
         return True
     words = line.count(" ") + 1
     if words <= 12 and (_ASSIGN.match(line) or _CALL.match(line)):
@@ -85,9 +95,9 @@ def _is_listing(lines: list[str]) -> bool:
     """Whether a block of stripped, non-empty lines is a listing: a prompt or statement keyword on one
     line, or at least two lines and most of them code-shaped. One symbol-heavy line is not enough: a
     contact line ("Tel: +44 (0)20 7946 0958") has a code line's share of symbols."""
-    if any(_PROMPT.match(line) or _KEYWORD.match(line) for line in lines) or _numbered(lines):
+    if any(map(_opens_statement, lines)) or _numbered(lines):
         return True
-    return len(lines) >= 2 and 2 * sum(map(is_code_line, lines)) > len(lines)
+    return len(lines) >= 2 and 2 * sum(map(_code_shaped, lines)) > len(lines)
 
 
 def _numbered(lines: list[str]) -> bool:
@@ -105,22 +115,15 @@ def _numbered(lines: list[str]) -> bool:
 def listing_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of every block (lines between blank lines) of `text` that is a listing: how code
     written bare (the extractor's plain format: a <pre> block's exact lines, no fence) is found again."""
-    spans: list[tuple[int, int]] = []
-    block: list[str] = []
-    start = offset = 0
-    for raw in text.split("\n"):
-        line = raw.strip()
-        if line:
-            if not block:
-                start = offset
-            block.append(line)
-        elif block:
-            if _is_listing(block):
-                spans.append((start, offset - 1))
-            block = []
-        offset += len(raw) + 1
-    if block and _is_listing(block):
-        spans.append((start, len(text)))
+    lines = text.split("\n")
+    stripped = [line.strip() for line in lines]
+    spans = []
+    offset = done = 0  # the offset of line `done`, advanced only to listings: linear in the text
+    for first, end in line_blocks(stripped):
+        if _is_listing(stripped[first:end]):
+            offset += sum(map(len, lines[done:first])) + first - done  # each line's newline
+            done = first
+            spans.append((offset, offset + sum(map(len, lines[first:end])) + end - first - 1))
     return spans
 
 

@@ -75,6 +75,22 @@ def fenced_spans(text: str) -> list[Span]:
     return spans
 
 
+def line_blocks(lines: list[str]) -> list[Span]:
+    """(first, end) line indexes of every block: a run of non-blank lines between blank ones."""
+    blocks: list[Span] = []
+    start = None
+    for i, line in enumerate(lines):
+        if line.strip():
+            if start is None:
+                start = i
+        elif start is not None:
+            blocks.append((start, i))
+            start = None
+    if start is not None:
+        blocks.append((start, len(lines)))
+    return blocks
+
+
 def without(text: str, spans: list[Span], filler: str = " ") -> str:
     """`text` with each span replaced by `filler`."""
     parts, cursor = [], 0

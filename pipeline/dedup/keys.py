@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from pipeline.delimited import line_blocks
 from schemas.config import UrlDedupConfig
 from schemas.document import Document
 from schemas.hashing import stable_hash
@@ -146,12 +147,9 @@ def line_hashes(text: str, lines: list[str] | None = None) -> list[int | None]:
 def _protected_blocks(lines: list[str], protect: Callable[[str], bool]) -> list[bool]:
     """Per line: whether its block (lines between blank ones) holds a line `protect` accepts."""
     guarded = [False] * len(lines)
-    start = 0
-    for end in range(len(lines) + 1):
-        if end == len(lines) or not lines[end].strip():
-            if any(protect(line.strip()) for line in lines[start:end]):
-                guarded[start:end] = [True] * (end - start)
-            start = end + 1
+    for start, end in line_blocks(lines):
+        if any(protect(line.strip()) for line in lines[start:end]):
+            guarded[start:end] = [True] * (end - start)
     return guarded
 
 

@@ -88,7 +88,7 @@ def decide(
     kept = (probs >= threshold).tolist()
     lifted = [blocks.lifted[b] >= _LIFTED_SHARE * blocks.own[b] for b in order]
     flags, own, own_links = blocks.flags, blocks.own, blocks.own_links
-    link_block = [own_links[b] > 0 and own_links[b] >= _LINK_BLOCK * own[b] for b in order]
+    link_block = [own_links[b] >= _LINK_BLOCK * own[b] for b in order]  # every block has text of its own
     near = [p >= _NEAR and not links for p, links in zip(probs.tolist(), link_block, strict=True)]
     _fill_gaps(kept, near, lifted, deadline)
     _follow_context(kept, lifted, deadline)
@@ -96,8 +96,8 @@ def decide(
         kept[i] = kept[i] or (math_or_code[i] and not flags[b] & (HINT_COMMENTS | _LINK_LIST_HINTS))
     keep = {
         b
-        for b, k in zip(order, kept, strict=True)
-        if k and not (flags[b] & _LINK_LIST_HINTS and own_links[b] >= _LINK_BLOCK * own[b])
+        for b, k, links in zip(order, kept, link_block, strict=True)
+        if k and not (flags[b] & _LINK_LIST_HINTS and links)
         and not (flags[b] & _BOX_HINTS and not flags[b] & _CONTENT)
     }
     if keep_comments:
