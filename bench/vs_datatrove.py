@@ -1,6 +1,6 @@
 """Side by side with datatrove's FineWeb pipeline: the same WARC files, the same workers, one run.
 
-    python bench/vs_datatrove.py [--sets real,generated:2000] [--workers 1 2]
+    python bench/vs_datatrove.py [--sets real,generated:2000] [--workers 1 2] [--repeat 3]
 
 Sets: `real` wraps real pages as WARC response records (../shared/webpages-dev's 499 pages and Debian's
 documentation: Python, SciPy, SymPy, Octave, maint-guide, debian-reference); `generated:N` is the
@@ -12,7 +12,9 @@ dependency. `curate run` runs every stage: extraction, URL/exact/line/MinHash de
 language id, the heuristic filters and KL, a fastText quality model (trained here on webpages-dev), PII,
 tokens. Printed per run: wall seconds, CPU seconds of the whole process tree (sampled; robust when
 other jobs share the machine), the ratios, and where our CPU went (the manifest's `cost`, engine = the
-rest). Runs with different worker counts must give byte-identical shards; the bench checks it.
+rest). Runs with different worker counts must give byte-identical shards; the bench checks it. With
+`--repeat K` each worker count runs K times, alternating, and the summary gives medians: on a shared
+virtual machine one run's wall time moves by 10-20 %.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -180,6 +183,22 @@ def cost_line(manifest: dict, cpu: float) -> str:
     return f"{shares}, engine and start-up {100 * (cpu - staged) / cpu:.0f}%"
 
 
+def scaling_line(walls: dict[int, list[tuple[float, float]]]) -> str:
+    """Median wall seconds per worker count over the repeats, the ratio to datatrove and each tool's
+    speed-up over its own fewest-worker run."""
+    median = lambda values: statistics.median(values)  # noqa: E731
+    dt = {w: median([d for d, _ in runs]) for w, runs in walls.items()}
+    ours = {w: median([o for _, o in runs]) for w, runs in walls.items()}
+    base = min(walls)
+    parts = [
+        f"{w} workers: datatrove {dt[w]:.1f} s, ours {ours[w]:.1f} s ({dt[w] / ours[w]:.2f}x), speed-up "
+        f"over {base}: datatrove {dt[base] / dt[w]:.2f}x, ours {ours[base] / ours[w]:.2f}x"
+        for w in sorted(walls)
+    ]
+    runs = len(next(iter(walls.values())))
+    return f"median of {runs}: " + "; ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -189,6 +208,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "data" / "vs_datatrove")
     parser.add_argument("--datatrove-venv", type=Path, default=ROOT / "bench" / ".datatrove-venv")
     parser.add_argument("--ours-only", action="store_true", help="skip datatrove (for iterating on ours)")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per worker count, alternating; medians")
     args = parser.parse_args()
 
     python = None if args.ours_only else datatrove_python(args.datatrove_venv)
@@ -198,21 +218,24 @@ def main() -> None:
           f"{'ours s':>7} {'cpu s':>7} {'kept':>5} {'wall x':>6} {'cpu x':>6}  shards")
     for name in args.sets.split(","):
         where, pattern, pages = corpus(name, args.workdir)
-        digests = set()
-        for workers in args.workers:
-            dt_wall, dt_cpu, dt_kept = float("nan"), float("nan"), 0
-            if python:
-                dt_out = args.workdir / "out-datatrove"
-                dt_wall, dt_cpu, dt_kept = run_datatrove(python, where, pattern, dt_out, workers)
-            out = args.workdir / f"out-{name.replace(':', '-')}-{workers}"
-            wall, cpu, manifest = run_ours(where, pattern, out, workers, model)
-            digests.add(shard_digest(out))
-            print(f"{name:<16} {pages:>6} {workers:>7} {dt_wall:>11.1f} {dt_cpu:>7.1f} {dt_kept:>5} "
-                  f"{wall:>7.1f} {cpu:>7.1f} {manifest['counts']['kept']:>5} {dt_wall / wall:>6.2f} "
-                  f"{dt_cpu / cpu:>6.2f}  {shard_digest(out)}", flush=True)
-            print(f"  ours, CPU by step: {cost_line(manifest, cpu)}", flush=True)
+        digests, walls = set(), {}
+        for _ in range(args.repeat):  # alternating worker counts: a drift of the host's speed hits both
+            for workers in args.workers:
+                dt_wall, dt_cpu, dt_kept = float("nan"), float("nan"), 0
+                if python:
+                    dt_out = args.workdir / "out-datatrove"
+                    dt_wall, dt_cpu, dt_kept = run_datatrove(python, where, pattern, dt_out, workers)
+                out = args.workdir / f"out-{name.replace(':', '-')}-{workers}"
+                wall, cpu, manifest = run_ours(where, pattern, out, workers, model)
+                digests.add(shard_digest(out))
+                walls.setdefault(workers, []).append((dt_wall, wall))
+                print(f"{name:<16} {pages:>6} {workers:>7} {dt_wall:>11.1f} {dt_cpu:>7.1f} {dt_kept:>5} "
+                      f"{wall:>7.1f} {cpu:>7.1f} {manifest['counts']['kept']:>5} {dt_wall / wall:>6.2f} "
+                      f"{dt_cpu / cpu:>6.2f}  {shard_digest(out)}", flush=True)
+                print(f"  ours, CPU by step: {cost_line(manifest, cpu)}", flush=True)
         same = "identical" if len(digests) == 1 else "DIFFER"
         print(f"  {name}: shards {same} across {args.workers} workers")
+        print(f"  {name}: {scaling_line(walls)}")
     print(f"machine after: {machine()}")
 
 

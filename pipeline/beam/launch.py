@@ -8,6 +8,7 @@ limit), the output directory and every model or file a stage needs (`Stage.check
 from __future__ import annotations
 
 import json
+import os
 import sys
 import threading
 import time
@@ -109,6 +110,7 @@ def run(request: RunRequest) -> int:
     import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
+    from pipeline.beam.forked_workers import forked_runner, our_dofns, worker_server
     from pipeline.beam.graph import build_pipeline
     from pipeline.beam.outputs import OutputError, prepare_output
 
@@ -125,21 +127,26 @@ def run(request: RunRequest) -> int:
             prepare_output(request.output, request.overwrite, request.resume)
         except OutputError as exc:
             raise UsageError(str(exc)) from None
-    try:
-        pipeline = beam.Pipeline(options=options)  # Beam validates the runner's options here
-    except ValueError as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
-    try:
-        build_pipeline(pipeline, request.inputs, request.output, request.cfg, resume=request.resume)
-    except (FileNotFoundError, ValueError) as exc:  # a stage's model or file (Stage.check)
-        raise UsageError(" ".join(str(exc).split())) from None
-    if request.dry_run:
-        return _dry_run(pipeline, runner)
-    started = time.monotonic()
-    local = runner in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
-    with Monitor(total_bytes=total_bytes) if local and request.wait else nullcontext():
-        result = pipeline.run()
-        state = result.wait_until_finish() if request.wait else None
+    forked = not request.dry_run and _forks_workers(options, runner)
+    with worker_server() if forked else nullcontext() as server:  # its imports overlap the graph's build
+        try:
+            # Beam validates the runner's options here
+            pipeline = beam.Pipeline(runner=forked_runner() if forked else None, options=options)
+        except ValueError as exc:
+            raise UsageError(" ".join(str(exc).split())) from None
+        try:
+            build_pipeline(pipeline, request.inputs, request.output, request.cfg, resume=request.resume)
+        except (FileNotFoundError, ValueError) as exc:  # a stage's model or file (Stage.check)
+            raise UsageError(" ".join(str(exc).split())) from None
+        if request.dry_run:
+            return _dry_run(pipeline, runner)
+        if server is not None:
+            server.warm(our_dofns(pipeline))
+        started = time.monotonic()
+        local = runner in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+        with Monitor(total_bytes=total_bytes) if local and request.wait else nullcontext():
+            result = pipeline.run()
+            state = result.wait_until_finish() if request.wait else None
     if not request.wait:
         job = getattr(result, "job_id", lambda: None)()
         print(f"submitted to {runner}" + (f": job {job}" if job else ""))
@@ -156,6 +163,20 @@ def run(request: RunRequest) -> int:
     if message:
         print(message, file=sys.stderr)
     return status
+
+
+def _forks_workers(options, runner: str) -> bool:
+    """Local multi-processing runs take their workers from a warm worker server (`forked_workers`) instead
+    of Beam's fresh interpreters."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    direct = options.view_as(DirectOptions)
+    if runner != "FnApiRunner" or direct.direct_running_mode != "multi_processing" or not hasattr(os, "fork"):
+        return False
+    if (direct.direct_num_workers or 1) < 2:
+        return False
+    direct.direct_running_mode = "in_memory"  # the runner's environment, not the mode, picks the workers
+    return True
 
 
 def _dry_run(pipeline, runner: str) -> int:

@@ -13,8 +13,6 @@ import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
-from datasketch import MinHash
-from datasketch.lsh import _optimal_param
 
 from pipeline.dedup.keys import normalize_text
 from schemas.config import MinHashDedupConfig
@@ -62,6 +60,8 @@ def band_layout(settings: MinHashDedupConfig) -> tuple[int, int]:
     """(bands, rows): as configured, or datasketch's optimum for `threshold` when both are None."""
     if settings.bands is not None and settings.rows is not None:
         return settings.bands, settings.rows
+    from datasketch.lsh import _optimal_param  # with scipy: loaded where documents are signed, not at launch
+
     return _optimal_param(settings.threshold, settings.num_perm, 0.5, 0.5)
 
 
@@ -87,19 +87,22 @@ class Signer:
     rows: int = field(init=False)
 
     def __post_init__(self) -> None:
+        from datasketch import MinHash
+
         bands, rows = band_layout(self.settings)
         object.__setattr__(self, "bands", bands)
         object.__setattr__(self, "rows", rows)
         # Drawing permutations costs more than hashing a short page: share them across documents.
         seed = MinHash(self.settings.num_perm, seed=self.settings.seed, scheme="affine32")
         object.__setattr__(self, "_permutations", seed.permutations)
+        object.__setattr__(self, "_minhash", MinHash)
 
     def sketches(self, text: str) -> Sketches | None:
         """None for a text without words."""
         hashes = shingle_hashes(text, self.settings.ngram)
         if not len(hashes):
             return None
-        minhash = MinHash(
+        minhash = self._minhash(
             self.settings.num_perm, seed=self.settings.seed, hashfunc=_identity,
             permutations=self._permutations, scheme="affine32",
         )

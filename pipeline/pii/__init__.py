@@ -6,15 +6,18 @@ Public API: `redact(text, lang)` (default settings) and `PiiRedactor(settings)` 
 
 import os
 
-from pipeline.pii.lean_import import without_heavy_imports
-
 # tldextract (used by presidio's e-mail check) reads this when imported: an empty value keeps it on the
 # suffix list bundled in its wheel instead of downloading one.
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
-with without_heavy_imports():
-    import presidio_analyzer  # noqa: F401  (and spaCy with it)
 
-from pipeline.pii.redactor import PiiRedactor, redact  # noqa: E402
+def __getattr__(name: str):
+    # presidio and spaCy load with the first use: a run's launcher builds the PII stage without them
+    if name in __all__:
+        from pipeline.pii import redactor
+
+        return getattr(redactor, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["PiiRedactor", "redact"]

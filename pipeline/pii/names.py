@@ -14,13 +14,15 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import spacy
-from spacy.lang.en.stop_words import STOP_WORDS
-from spacy.language import Language
-from spacy.tokens import Doc as SpacyDoc
-
 from pipeline.pii.hits import Hit
+from pipeline.pii.lean_import import without_heavy_imports
 from pipeline.pii.regions import Regions
+
+with without_heavy_imports():
+    import spacy
+    from spacy.lang.en.stop_words import STOP_WORDS
+    from spacy.language import Language
+    from spacy.tokens import Doc as SpacyDoc
 
 # Capitalized software and project names: spaCy's small model tags them as PERSON in technical prose.
 SOFTWARE_NAMES = tuple(

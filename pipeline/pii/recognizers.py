@@ -13,9 +13,11 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from presidio_analyzer.predefined_recognizers import EmailRecognizer, IbanRecognizer
-
 from pipeline.pii.hits import Hit
+from pipeline.pii.lean_import import without_heavy_imports
+
+with without_heavy_imports():
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer, IbanRecognizer
 
 
 def is_reserved_host(host: str, allowed_domains: Iterable[str]) -> bool:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from pipeline.pii.density import density, word_count
-from pipeline.pii.redactor import PiiRedactor
 from pipeline.stage import Stage, decide
 from schemas.config import PiiConfig
 from schemas.document import Document
+
+if TYPE_CHECKING:
+    from pipeline.pii.redactor import PiiRedactor
 
 # Country-code domains that sites use as generic names (Google Search Central, "Managing multi-regional
 # and multilingual sites": gccTLDs), so they say nothing about where a phone number is from.
@@ -51,6 +54,8 @@ class PiiStage(Stage):
 
     def setup(self) -> None:
         if self.redactor is None:
+            from pipeline.pii.redactor import PiiRedactor  # spaCy and presidio: in workers, not the launcher
+
             self.redactor = PiiRedactor(self.settings)
 
     def process(self, doc: Document) -> list[str]:

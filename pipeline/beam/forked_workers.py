@@ -1,0 +1,225 @@
+"""`--workers N` on one machine: FnApiRunner's SDK workers forked from a warm worker server.
+
+Beam's multi-processing mode starts each worker as a fresh interpreter, which then imports Beam, the
+stage code and its libraries and loads every model before its first bundle (seconds of CPU per worker,
+and every model once per worker in memory). Here a server process starts with the run, imports the worker
+code while the launcher builds the graph, sets up every DoFn of the graph once, and forks the workers
+from itself: they start at once and share its modules and models copy-on-write. Graph, fusion, bundles
+and coders stay FnApiRunner's own (the workers run Beam's `sdk_worker_main`), so the bytes out are those
+of an in-process run, and the same graph runs on Dataflow or Spark.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import traceback
+from contextlib import contextmanager, suppress
+from multiprocessing.connection import Connection
+
+from apache_beam.portability.api import endpoints_pb2
+from apache_beam.runners.portability.fn_api_runner.worker_handlers import (
+    GrpcWorkerHandler,
+    WorkerHandler,
+)
+from apache_beam.transforms.environments import Environment
+from google.protobuf import json_format, text_format
+
+URN = "pretrain_curator:env:forked_python:v1"
+_OURS = ("pipeline", "classifiers", "filters")
+CLOSE_TIMEOUT_S = 60.0
+_server: WorkerServer | None = None
+
+
+class WorkerServer:
+    """A fresh interpreter that sets the graph's DoFns up once, then forks one SDK worker per request.
+
+    Spawned, not forked from the launcher: a process that has run Beam's gRPC servers (a notebook, a test
+    session, a second run) cannot be forked safely, while this one never touches gRPC before its workers
+    do. It starts with the run, so its imports overlap the launcher's graph construction."""
+
+    def __init__(self):
+        context = multiprocessing.get_context("spawn")
+        self.conn, theirs = context.Pipe()
+        self.process = context.Process(target=_serve, args=(theirs,), name="curate-worker-server")
+        self.process.start()
+        theirs.close()
+
+    def warm(self, fns: list) -> None:
+        """Sends `fns` (DoFns) to be set up before any worker forks."""
+        from apache_beam.internal import pickler
+
+        self.conn.send(("warm", pickler.dumps(fns)))
+
+    def start_worker(self, env: dict[str, str]) -> None:
+        self.conn.send(("worker", env))
+
+    def close(self) -> None:
+        """Asks the server to wait for its workers and exit; kills the lot if they outlive the run."""
+        try:
+            self.conn.send(("close", None))
+        except OSError:  # the server is already gone
+            pass
+        if not self.conn.poll(CLOSE_TIMEOUT_S):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.join()
+
+
+def _serve(conn: Connection) -> None:
+    os.setpgid(0, 0)  # the server and its workers: one group, killed together if they hang
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(message)s")
+    import apache_beam.runners.worker.sdk_worker_main  # noqa: F401  (imported once, for every worker)
+
+    workers: set[int] = set()
+    while True:
+        _reap(workers, block=False)
+        if not conn.poll(0.5):
+            continue
+        try:
+            kind, payload = conn.recv()
+        except EOFError:  # the launcher is gone; its workers end with their control streams
+            break
+        if kind == "close":
+            break
+        if kind == "warm":
+            _warm(payload)
+            continue
+        pid = os.fork()
+        if pid == 0:
+            conn.close()
+            _work(payload)
+        workers.add(pid)
+    _reap(workers, block=True)
+    with suppress(OSError):
+        conn.send("closed")
+
+
+def _warm(payload: bytes) -> None:
+    from apache_beam.internal import pickler
+
+    try:
+        for fn in pickler.loads(payload):
+            fn.setup()
+    except Exception:  # each worker sets its DoFns up again and reports the failure through Beam
+        logging.getLogger(__name__).warning("warming the worker server failed", exc_info=True)
+
+
+def _reap(workers: set[int], block: bool) -> None:
+    for pid in list(workers):
+        done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
+        if done:
+            workers.discard(done)
+
+
+def _work(env: dict[str, str]) -> None:
+    """One SDK worker, as Beam's `sdk_worker_main` runs it from the environment it is given. Its log goes
+    to the server's stderr handler, warnings and errors only, as the launcher's own."""
+    from apache_beam.runners.worker import sdk_worker_main
+
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)
+        handler.addFilter(_no_session_warning)
+    code = 0
+    try:
+        os.environ.update(env)
+        sdk_worker_main.main(sys.argv)
+    except BaseException:
+        traceback.print_exc()
+        code = 1
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+
+
+def _no_session_warning(record: logging.LogRecord) -> bool:
+    # Beam warns that a worker has no staged main session to load: a fork has the server's modules
+    return "semi_persistent_directory" not in record.getMessage()
+
+
+def _no_mode_warning(record: logging.LogRecord) -> bool:
+    # FnApiRunner warns that N workers want a multi-worker running mode: the environment gives them here
+    return not record.getMessage().startswith("If direct_num_workers")
+
+
+@Environment.register_urn(URN, bytes)
+class ForkedEnvironment(Environment):
+    """Tells FnApiRunner to start this graph's workers with `ForkedWorkerHandler`."""
+
+    def to_runner_api_parameter(self, context):
+        return URN, b""
+
+    @staticmethod
+    def from_runner_api_parameter(payload, capabilities, artifacts, resource_hints, context):
+        return ForkedEnvironment(capabilities, artifacts, resource_hints)
+
+
+@WorkerHandler.register_environment(URN, bytes)
+class ForkedWorkerHandler(GrpcWorkerHandler):
+    """Asks the worker server for a worker, with what Beam's subprocess workers get in their environment."""
+
+    def __init__(self, payload: bytes, state, provision_info, grpc_server):
+        super().__init__(state, provision_info, grpc_server)
+
+    def start_worker(self) -> None:
+        if _server is None:
+            raise RuntimeError("no worker server: run the pipeline inside worker_server()")
+        _server.start_worker(
+            {
+                "CONTROL_API_SERVICE_DESCRIPTOR": _descriptor(self.control_address),
+                "PIPELINE_OPTIONS": json_format.MessageToJson(
+                    self.provision_info.provision_info.pipeline_options
+                ),
+                "WORKER_ID": self.worker_id,
+            }
+        )
+
+    def stop_worker(self) -> None:
+        pass  # a worker exits when the runner closes its control stream
+
+
+def _descriptor(url: str) -> str:
+    return text_format.MessageToString(endpoints_pb2.ApiServiceDescriptor(url=url))
+
+
+def forked_runner():
+    """An FnApiRunner whose workers come from the worker server: run it inside `worker_server`, with
+    `--direct_num_workers` > 1 and the in-memory running mode (the other modes replace the environment)."""
+    from apache_beam.runners.portability.fn_api_runner import FnApiRunner, fn_runner
+    from apache_beam.transforms.environments import python_sdk_capabilities
+
+    logging.getLogger(fn_runner.__name__).addFilter(_no_mode_warning)
+    return FnApiRunner(default_environment=ForkedEnvironment(capabilities=python_sdk_capabilities()))
+
+
+@contextmanager
+def worker_server():
+    """The worker server for the block (`forked_runner`'s workers come from it); it and its workers are
+    gone when the block ends. Send it `our_dofns(pipeline)` with `warm` once the graph is built."""
+    global _server
+    _server = WorkerServer()
+    try:
+        yield _server
+    finally:
+        server, _server = _server, None
+        server.close()
+
+
+def our_dofns(pipeline) -> list:
+    """Every DoFn of this project in `pipeline`: their `setup` only builds stages and loads models, so the
+    worker server can run it once for every worker."""
+    from apache_beam.pipeline import PipelineVisitor
+
+    fns = []
+
+    class DoFns(PipelineVisitor):
+        def visit_transform(self, applied) -> None:
+            fn = getattr(applied.transform, "fn", None)
+            if type(fn).__module__.split(".")[0] in _OURS:
+                fns.append(fn)
+
+    pipeline.visit(DoFns())
+    return fns
