@@ -4,6 +4,7 @@ the server, which set the stages up once before any worker started."""
 from __future__ import annotations
 
 import os
+import signal
 
 import apache_beam as beam
 import pytest
@@ -74,3 +75,19 @@ def test_forked_runner_needs_its_server() -> None:
     _ = pipeline | beam.Create([1, 2]) | beam.Map(lambda x: x)
     with pytest.raises(RuntimeError, match="no worker server"):
         pipeline.run().wait_until_finish()
+
+
+class _Crash(beam.DoFn):
+    def process(self, x):
+        if x == 3:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        yield x
+
+
+def test_a_killed_worker_stops_the_run_and_is_named() -> None:
+    pipeline = beam.Pipeline(runner=forked_runner(), options=PipelineOptions(["--direct_num_workers=2"]))
+    _ = pipeline | beam.Create(list(range(8))) | beam.ParDo(_Crash())
+    with pytest.raises(KeyboardInterrupt):  # what the server raises in the main thread
+        with worker_server() as server:
+            pipeline.run().wait_until_finish()
+    assert len(server.deaths) == 1 and "killed by SIGKILL" in server.deaths[0], server.deaths

@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import traceback
 from contextlib import contextmanager, suppress
 from multiprocessing.connection import Connection
@@ -39,14 +40,19 @@ class WorkerServer:
 
     Spawned, not forked from the launcher: a process that has run Beam's gRPC servers (a notebook, a test
     session, a second run) cannot be forked safely, while this one never touches gRPC before its workers
-    do. It starts with the run, so its imports overlap the launcher's graph construction."""
+    do. It starts with the run, so its imports overlap the launcher's graph construction. A worker that
+    dies during the run (the out-of-memory killer) would leave FnApiRunner waiting for its answer forever:
+    the launcher's main thread is interrupted instead, and `deaths` says what happened."""
 
     def __init__(self):
+        self.deaths: list[str] = []  # workers that ended abnormally during the run, one line each
+        self._closed = threading.Event()
         context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
         self.process = context.Process(target=_serve, args=(theirs,), name="curate-worker-server")
         self.process.start()
         theirs.close()
+        threading.Thread(target=self._listen, name="worker-server-listener", daemon=True).start()
 
     def warm(self, fns: list) -> None:
         """Sends `fns` (DoFns) to be set up before any worker forks."""
@@ -59,13 +65,24 @@ class WorkerServer:
 
     def close(self) -> None:
         """Asks the server to wait for its workers and exit; kills the lot if they outlive the run."""
-        try:
+        with suppress(OSError):  # the server is already gone
             self.conn.send(("close", None))
-        except OSError:  # the server is already gone
-            pass
-        if not self.conn.poll(CLOSE_TIMEOUT_S):
+        if not self._closed.wait(CLOSE_TIMEOUT_S):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.join()
+
+    def _listen(self) -> None:
+        while True:
+            try:
+                kind, line = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            if kind == "closed":
+                break
+            self.deaths.append(line)
+            if threading.main_thread().is_alive():
+                os.kill(os.getpid(), signal.SIGINT)  # wakes the main thread's wait with KeyboardInterrupt
+        self._closed.set()
 
 
 def _serve(conn: Connection) -> None:
@@ -75,7 +92,8 @@ def _serve(conn: Connection) -> None:
 
     workers: set[int] = set()
     while True:
-        _reap(workers, block=False)
+        for line in _reap(workers, block=False):
+            conn.send(("died", line))
         if not conn.poll(0.5):
             continue
         try:
@@ -92,9 +110,9 @@ def _serve(conn: Connection) -> None:
             conn.close()
             _work(payload)
         workers.add(pid)
-    _reap(workers, block=True)
+    _reap(workers, block=True)  # after the run: how workers end no longer matters
     with suppress(OSError):
-        conn.send("closed")
+        conn.send(("closed", None))
 
 
 def _warm(payload: bytes) -> None:
@@ -107,11 +125,21 @@ def _warm(payload: bytes) -> None:
         logging.getLogger(__name__).warning("warming the worker server failed", exc_info=True)
 
 
-def _reap(workers: set[int], block: bool) -> None:
+def _reap(workers: set[int], block: bool) -> list[str]:
+    """Waits for ended workers; says how each that did not exit cleanly ended."""
+    deaths = []
     for pid in list(workers):
-        done, _ = os.waitpid(pid, 0 if block else os.WNOHANG)
-        if done:
-            workers.discard(done)
+        done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
+        if not done:
+            continue
+        workers.discard(done)
+        if os.WIFSIGNALED(status):
+            name = signal.Signals(os.WTERMSIG(status)).name
+            hint = " (the kernel's out-of-memory killer sends it)" if name == "SIGKILL" else ""
+            deaths.append(f"local worker {pid} was killed by {name}{hint}")
+        elif os.waitstatus_to_exitcode(status):
+            deaths.append(f"local worker {pid} exited with status {os.waitstatus_to_exitcode(status)}")
+    return deaths
 
 
 def _work(env: dict[str, str]) -> None:

@@ -107,11 +107,9 @@ def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> int:
 
 
 def run(request: RunRequest) -> int:
-    import apache_beam as beam
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-    from pipeline.beam.forked_workers import forked_runner, our_dofns, worker_server
-    from pipeline.beam.graph import build_pipeline
+    from pipeline.beam.forked_workers import worker_server
     from pipeline.beam.outputs import OutputError, prepare_output
 
     options = PipelineOptions(request.beam_flags)
@@ -128,25 +126,42 @@ def run(request: RunRequest) -> int:
         except OutputError as exc:
             raise UsageError(str(exc)) from None
     forked = not request.dry_run and _forks_workers(options, runner)
-    with worker_server() if forked else nullcontext() as server:  # its imports overlap the graph's build
-        try:
-            # Beam validates the runner's options here
-            pipeline = beam.Pipeline(runner=forked_runner() if forked else None, options=options)
-        except ValueError as exc:
-            raise UsageError(" ".join(str(exc).split())) from None
-        try:
-            build_pipeline(pipeline, request.inputs, request.output, request.cfg, resume=request.resume)
-        except (FileNotFoundError, ValueError) as exc:  # a stage's model or file (Stage.check)
-            raise UsageError(" ".join(str(exc).split())) from None
-        if request.dry_run:
-            return _dry_run(pipeline, runner)
-        if server is not None:
-            server.warm(our_dofns(pipeline))
-        started = time.monotonic()
-        local = runner in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
-        with Monitor(total_bytes=total_bytes) if local and request.wait else nullcontext():
-            result = pipeline.run()
-            state = result.wait_until_finish() if request.wait else None
+    server = None
+    try:
+        with worker_server() if forked else nullcontext() as server:  # its imports overlap the graph's build
+            return _run_graph(request, options, runner, server, total_bytes)
+    except BaseException:  # the worker server interrupts the run when a worker dies
+        if server is None or not server.deaths:
+            raise
+        print(f"error: {'; '.join(server.deaths)}: the run stopped", file=sys.stderr)
+        return EXIT_ERRORS
+
+
+def _run_graph(request: RunRequest, options, runner: str, server, total_bytes: int) -> int:
+    """Builds the graph, runs it (its workers from `server` when there is one), prints the summary."""
+    import apache_beam as beam
+
+    from pipeline.beam.forked_workers import forked_runner, our_dofns
+    from pipeline.beam.graph import build_pipeline
+
+    try:
+        # Beam validates the runner's options here
+        pipeline = beam.Pipeline(runner=forked_runner() if server else None, options=options)
+    except ValueError as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    try:
+        build_pipeline(pipeline, request.inputs, request.output, request.cfg, resume=request.resume)
+    except (FileNotFoundError, ValueError) as exc:  # a stage's model or file (Stage.check)
+        raise UsageError(" ".join(str(exc).split())) from None
+    if request.dry_run:
+        return _dry_run(pipeline, runner)
+    if server is not None:
+        server.warm(our_dofns(pipeline))
+    started = time.monotonic()
+    local = runner in ("FnApiRunner", "DirectRunner", "BundleBasedDirectRunner", "SwitchingDirectRunner")
+    with Monitor(total_bytes=total_bytes) if local and request.wait else nullcontext():
+        result = pipeline.run()
+        state = result.wait_until_finish() if request.wait else None
     if not request.wait:
         job = getattr(result, "job_id", lambda: None)()
         print(f"submitted to {runner}" + (f": job {job}" if job else ""))
