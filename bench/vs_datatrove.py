@@ -186,9 +186,8 @@ def cost_line(manifest: dict, cpu: float) -> str:
 def scaling_line(walls: dict[int, list[tuple[float, float]]]) -> str:
     """Median wall seconds per worker count over the repeats, the ratio to datatrove and each tool's
     speed-up over its own fewest-worker run."""
-    median = lambda values: statistics.median(values)  # noqa: E731
-    dt = {w: median([d for d, _ in runs]) for w, runs in walls.items()}
-    ours = {w: median([o for _, o in runs]) for w, runs in walls.items()}
+    dt = {w: statistics.median(d for d, _ in runs) for w, runs in walls.items()}
+    ours = {w: statistics.median(o for _, o in runs) for w, runs in walls.items()}
     base = min(walls)
     parts = [
         f"{w} workers: datatrove {dt[w]:.1f} s, ours {ours[w]:.1f} s ({dt[w] / ours[w]:.2f}x), speed-up "

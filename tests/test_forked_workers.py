@@ -84,6 +84,7 @@ class _Crash(beam.DoFn):
         yield x
 
 
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # Beam's reader thread
 def test_a_killed_worker_stops_the_run_and_is_named() -> None:
     pipeline = beam.Pipeline(runner=forked_runner(), options=PipelineOptions(["--direct_num_workers=2"]))
     _ = pipeline | beam.Create(list(range(8))) | beam.ParDo(_Crash())
