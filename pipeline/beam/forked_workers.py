@@ -45,7 +45,8 @@ class WorkerServer:
     the launcher's main thread is interrupted instead, and `deaths` says what happened."""
 
     def __init__(self):
-        self.deaths: list[str] = []  # workers that ended abnormally during the run, one line each
+        self.deaths: list[str] = []  # workers that ended abnormally, one line each
+        self._closing = False
         self._closed = threading.Event()
         context = multiprocessing.get_context("spawn")
         self.conn, theirs = context.Pipe()
@@ -65,6 +66,7 @@ class WorkerServer:
 
     def close(self) -> None:
         """Asks the server to wait for its workers and exit; kills the lot if they outlive the run."""
+        self._closing = True
         with suppress(OSError):  # the server is already gone
             self.conn.send(("close", None))
         if not self._closed.wait(CLOSE_TIMEOUT_S):
@@ -80,7 +82,7 @@ class WorkerServer:
             if kind == "closed":
                 break
             self.deaths.append(line)
-            if threading.main_thread().is_alive():
+            if not self._closing and threading.main_thread().is_alive():
                 os.kill(os.getpid(), signal.SIGINT)  # wakes the main thread's wait with KeyboardInterrupt
         self._closed.set()
 
@@ -110,8 +112,9 @@ def _serve(conn: Connection) -> None:
             conn.close()
             _work(payload)
         workers.add(pid)
-    _reap(workers, block=True)  # after the run: how workers end no longer matters
     with suppress(OSError):
+        for line in _reap(workers, block=True):
+            conn.send(("died", line))
         conn.send(("closed", None))
 
 
