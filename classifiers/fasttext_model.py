@@ -9,6 +9,7 @@ from what it learned on.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
@@ -32,6 +33,22 @@ def normalize(text: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     return " ".join(_TOKEN.findall(text[:max_chars].lower()))
 
 
+def load_fasttext(path: str):
+    """The fastText model at `path`, loaded once per process: models are read-only, so every stage instance
+    Beam makes shares one, and local workers share the one their worker server loaded. A local file
+    rewritten since (a model retrained in place) is loaded again."""
+    stat = os.stat(path) if os.path.exists(path) else None
+    return _load_fasttext(path, stat and (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_fasttext(path: str, version: tuple[int, int] | None):
+    import fasttext
+
+    with local_path(path) as local:
+        return fasttext.load_model(local)
+
+
 class FastTextModel:
     """A supervised fastText model at a path, loaded on first use (once per worker); pickles as its path."""
 
@@ -46,11 +63,8 @@ class FastTextModel:
     def load(self) -> None:
         if self._model is not None:
             return
-        import fasttext
-
         try:
-            with local_path(self.path) as local:
-                self._model = fasttext.load_model(local)
+            self._model = load_fasttext(self.path)
         except FileNotFoundError:
             raise FileNotFoundError(f"model file not found: {self.path}") from None
         except ValueError as exc:

@@ -19,8 +19,9 @@ from typing import ClassVar
 
 from pydantic import Field
 
+from classifiers.fasttext_model import load_fasttext
 from classifiers.prose import parts_of
-from pipeline.files import exists, local_path, require
+from pipeline.files import exists, require
 from pipeline.stage import Bounds, RuleMap, RuleOverrides, SignalFilter, StageSettings
 from schemas.document import Document
 
@@ -84,12 +85,9 @@ class LangId(SignalFilter):
 
     def setup(self) -> None:
         if self._model is None:
-            import fasttext
-
             if not exists(self.model_path):
                 raise FileNotFoundError(f"language-id model not found: {self.model_path}")
-            with local_path(self.model_path) as local:
-                self._model = fasttext.load_model(local)
+            self._model = load_fasttext(self.model_path)
 
     def __getstate__(self) -> dict:  # the fastText model does not pickle; each worker reloads it
         return {**self.__dict__, "_model": None}

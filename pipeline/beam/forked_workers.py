@@ -4,9 +4,10 @@ Beam's multi-processing mode starts each worker as a fresh interpreter, which th
 stage code and its libraries and loads every model before its first bundle (seconds of CPU per worker,
 and every model once per worker in memory). Here a server process starts with the run, imports the worker
 code while the launcher builds the graph, sets up every DoFn of the graph once, and forks the workers
-from itself: they start at once and share its modules and models copy-on-write. Graph, fusion, bundles
-and coders stay FnApiRunner's own (the workers run Beam's `sdk_worker_main`), so the bytes out are those
-of an in-process run, and the same graph runs on Dataflow or Spark.
+from itself: they start at once and share copy-on-write its modules and the models loaded once per
+process (fastText, the extraction block model). Graph, fusion, bundles and coders stay FnApiRunner's own
+(the workers run Beam's `sdk_worker_main`), so the bytes out are those of an in-process run, and the
+same graph runs on Dataflow or Spark.
 """
 
 from __future__ import annotations
@@ -222,7 +223,7 @@ def forked_runner():
     from apache_beam.runners.portability.fn_api_runner import FnApiRunner, fn_runner
     from apache_beam.transforms.environments import python_sdk_capabilities
 
-    logging.getLogger(fn_runner.__name__).addFilter(_no_mode_warning)
+    logging.getLogger(fn_runner.__name__).addFilter(_no_mode_warning)  # added once, however many runners
     return FnApiRunner(default_environment=ForkedEnvironment(capabilities=python_sdk_capabilities()))
 
 
