@@ -172,7 +172,7 @@ class InputConfig(Section):
     id_field: str | None = "id"  # JSONL/Parquet field kept as the document id (null: always hash)
     text_field: str = "text"
     url_field: str | None = "url"
-    split_bytes: int = Field(64 * 2**20, ge=2**16)  # uncompressed JSONL is read in ranges this long
+    split_bytes: int = Field(64 * 2**20, ge=2**16)  # JSONL and WARC.gz files are read in ranges this long
     max_record_bytes: int = Field(16 * 2**20, ge=2**10)  # larger records go to errors/
     warc_record_types: list[Literal["response", "resource", "conversion"]] = ["response", "conversion"]
 

@@ -2,6 +2,7 @@
 
 import gzip
 import json
+import random
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -119,11 +120,11 @@ def test_parquet_without_text_column_reports_every_row(tmp_path):
     assert len(records) == 5 and all(isinstance(r, ErrorRecord) for r in records)
 
 
-def _warc_member(i: int, http: bytes, kind: str = "response") -> bytes:
+def _warc_member(i: int, http: bytes, kind: str = "response", level: int = 9) -> bytes:
     head = (f"WARC/1.0\r\nWARC-Type: {kind}\r\nWARC-Record-ID: <urn:uuid:{i:08d}>\r\n"
             f"WARC-Date: 2024-01-0{i % 9 + 1}T00:00:00Z\r\nWARC-Target-URI: http://x.example/{i}\r\n"
             f"Content-Length: {len(http)}\r\n\r\n").encode()
-    return gzip.compress(head + http + b"\r\n\r\n", mtime=0)
+    return gzip.compress(head + http + b"\r\n\r\n", compresslevel=level, mtime=0)
 
 
 def test_warc_good_bad_and_truncated_records(tmp_path):
@@ -164,3 +165,68 @@ def test_overlong_jsonl_line_is_an_error_and_reading_goes_on(tmp_path):
     assert isinstance(records[0], ErrorRecord) and "exceeds input.max_record_bytes" in records[0].error
     assert isinstance(records[1], Document) and records[1].text == "short"
     assert records[1].source.endswith("@5013")
+
+
+def _page(i: int, body: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body><p>page %d</p>" % i + body
+
+
+def test_gzipped_warc_split_at_members_reads_each_record_once(tmp_path):
+    rng = random.Random(7)
+    # Incompressible bodies (gzip stores them verbatim) make members of 1-40 KB: ranges of 64 KiB
+    # start inside members, which the reader must skip to the next member start.
+    data = b"".join(_warc_member(i, _page(i, rng.randbytes(rng.randrange(1000, 40_000)))) for i in range(60))
+    path = tmp_path / "many.warc.gz"
+    path.write_bytes(data)
+    whole = list(read_task(ReadTask(str(path), "warc"), InputConfig()))
+    cfg = InputConfig(split_bytes=2**16)
+    tasks = plan_tasks(str(path), len(data), cfg)
+    assert len(tasks) == -(-len(data) // 2**16) and tasks[-1].end == len(data)
+    split = [record for task in tasks for record in read_task(task, cfg)]
+    assert len(whole) == 60 and all(isinstance(r, Document) for r in whole)
+    # the same records with the same ids (file offsets), whatever the cut
+    assert [(r.id, r.url, r.html) for r in split] == [(r.id, r.url, r.html) for r in whole]
+
+
+def test_archived_warc_inside_a_record_is_not_taken_for_members(tmp_path):
+    # A crawled .warc.gz file is incompressible: deflate stores it verbatim (level 0 here, to be sure of
+    # it), so whole gzip members that open WARC records sit inside the outer member's data.
+    rng = random.Random(11)
+    inner = b"".join(_warc_member(100 + i, _page(i, rng.randbytes(3000))) for i in range(40))
+    outer = [_warc_member(i, _page(i, rng.randbytes(2000))) for i in range(3)]
+    archived = b"HTTP/1.1 200 OK\r\nContent-Type: application/gzip\r\n\r\n" + inner
+    outer.insert(1, _warc_member(9, archived, level=0))
+    data = b"".join(outer)
+    assert inner[:2000] in data  # the inner members are there, byte for byte
+    path = tmp_path / "nested.warc.gz"
+    path.write_bytes(data)
+    cfg = InputConfig(split_bytes=2**16)
+    split = [record for task in plan_tasks(str(path), len(data), cfg) for record in read_task(task, cfg)]
+    assert [r.url for r in split] == [f"http://x.example/{i}" for i in (0, 9, 1, 2)]
+    assert split[1].html.endswith(inner)
+
+
+def test_single_gzip_stream_warc_is_read_by_its_first_range(tmp_path):
+    rng = random.Random(3)
+    records = [gzip.decompress(_warc_member(i, _page(i, rng.randbytes(20_000)))) for i in range(12)]
+    data = gzip.compress(b"".join(records), mtime=0)  # one member for the whole file
+    path = tmp_path / "onestream.warc.gz"
+    path.write_bytes(data)
+    cfg = InputConfig(split_bytes=2**16)
+    tasks = plan_tasks(str(path), len(data), cfg)
+    outcomes = [list(read_task(task, cfg)) for task in tasks]
+    assert len(tasks) > 2
+    assert [len(found) for found in outcomes] == [12] + [0] * (len(tasks) - 1)
+    assert all(isinstance(r, Document) for r in outcomes[0])
+
+
+def test_files_are_cut_into_sixteen_ranges_of_a_mebibyte_or_more():
+    cfg = InputConfig()  # 64 MiB ranges
+    assert len(plan_tasks("a.warc.gz", 40 * 2**20, cfg)) == 16
+    assert len(plan_tasks("a.warc.gz", 5 * 2**20, cfg)) == 5
+    assert len(plan_tasks("a.warc.gz", 2**19, cfg)) == 1
+    assert len(plan_tasks("a.warc.gz", 2**30, cfg)) == 16
+    assert len(plan_tasks("a.warc.gz", 2**31, cfg)) == 32
+    assert len(plan_tasks("a.jsonl", 40 * 2**20, cfg)) == 16
+    assert len(plan_tasks("a.warc", 40 * 2**20, cfg)) == 1  # uncompressed WARC: no reliable record start
+    assert len(plan_tasks("a.jsonl.gz", 40 * 2**20, cfg)) == 1

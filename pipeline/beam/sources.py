@@ -2,8 +2,8 @@
 
 Every input record becomes exactly one Document or one ErrorRecord, so that
 input records = kept + rejected + errors holds downstream. Files are cut into read tasks first
-(byte ranges of uncompressed JSONL, row groups of Parquet, whole WARC files) so that one big file is
-read by many workers.
+(byte ranges of uncompressed JSONL and of gzipped WARC/WET files, row groups of Parquet) so that one big
+file is read by many workers.
 
 A document's id is a hash of its file's name relative to the inputs' common directory and its position in
 the file (byte offset, or row group and row): unique by construction, and the same wherever the corpus is
@@ -19,6 +19,7 @@ import json
 import logging
 import posixpath
 import re
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -57,7 +58,8 @@ def detect_format(path: str, configured: str = "auto") -> str:
 
 @dataclass(frozen=True)
 class ReadTask:
-    """A unit of reading: a whole file, a byte range of a JSONL file, or one Parquet row group.
+    """A unit of reading: a whole file, a byte range of a JSONL or gzipped WARC file, or a Parquet row
+    group.
 
     `name` is the file's path relative to the inputs' common directory: what document ids hash; `size`
     the input bytes the task covers (for progress)."""
@@ -94,14 +96,23 @@ def relative_name(path: str, common: str) -> str:
     return path[len(common) :] if common and path.startswith(common) else _basename(path)
 
 
+# A file is cut into ranges of input.split_bytes, and into at least _MIN_RANGES ranges of _MIN_RANGE
+# bytes or more: a few files of tens of MB (a local run, a small crawl) still spread over every worker.
+_MIN_RANGES = 16
+_MIN_RANGE = 2**20
+
+
 def plan_tasks(path: str, size: int, cfg: InputConfig, name: str = "") -> list[ReadTask]:
-    """Cut one file into read tasks; compressed streams cannot be split and are read whole."""
+    """Cut one file into read tasks. Uncompressed JSONL splits at any byte and gzipped WARC/WET at its
+    gzip members (one record each, by the WARC standard); other compressed streams are read whole."""
     fmt = detect_format(path, cfg.format)
-    if fmt == "jsonl" and _compression(path) == CompressionTypes.UNCOMPRESSED and size > cfg.split_bytes:
-        return [
-            ReadTask(path, fmt, s, min(s + cfg.split_bytes, size), name, min(s + cfg.split_bytes, size) - s)
-            for s in range(0, size, cfg.split_bytes)
-        ]
+    compression = _compression(path)
+    if (fmt == "jsonl" and compression == CompressionTypes.UNCOMPRESSED) or (
+        fmt in ("warc", "wet") and compression == CompressionTypes.GZIP
+    ):
+        count = max(-(-size // cfg.split_bytes), min(_MIN_RANGES, size // _MIN_RANGE), 1)
+        bounds = [size * k // count for k in range(count + 1)]
+        return [ReadTask(path, fmt, s, e, name, e - s) for s, e in zip(bounds, bounds[1:], strict=False)]
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -155,28 +166,104 @@ def _basename(path: str) -> str:
 
 
 def read_warc(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
-    """Response records (HTML, for extraction) and conversion records (WET text) of one WARC file."""
+    """Response records (HTML, for extraction) and conversion records (WET text) of one WARC file, or of
+    the gzip members that start in the task's byte range."""
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     types = 0
     for name in cfg.warc_record_types:
         types |= getattr(WarcRecordType, name)
-    position = 0
     # FastWARC detects gzip itself and needs the raw bytes.
     with FileSystems.open(task.path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
+        begin, stop = 0, None
+        if task.end >= 0:
+            begin = _member_from(fh, task.start) if task.start else 0
+            stop = _member_from(fh, task.end)
+            if begin is None or (stop is not None and begin >= stop):
+                return
+            fh.seek(begin)
+        position = begin
         iterator = iter(ArchiveIterator(fh, record_types=types, parse_http=False))
         while True:
             try:
                 record = next(iterator)
             except StopIteration:
                 return
-            except Exception as exc:  # a broken gzip member ends what can be read of the file
+            except Exception as exc:  # a broken gzip member ends what can be read of the task
                 yield ErrorRecord.of(
                     f"{task.path}@{position}", "read", f"unreadable WARC data after offset {position}: {exc}"
                 )
                 return
-            position = record.stream_pos
+            position = record.stream_pos  # the file's offset, after a seek too: ids do not depend on tasks
+            if stop is not None and position >= stop:
+                return
             yield _warc_record(task, record, cfg)
+
+
+_GZIP_MAGIC = b"\x1f\x8b\x08"  # a gzip member's first bytes: magic and the deflate method
+_SCAN_BYTES = 2**16
+# Deflate stores incompressible data (an archived .warc.gz page, say) verbatim in blocks of at most
+# 65,535 bytes, each after a 5-byte header: a run of whole, checksummed WARC members longer than one such
+# block cannot lie inside another member's data.
+_CHAIN_BYTES = 65_535 + 5
+
+
+def _member_from(fh, offset: int) -> int | None:
+    """Where the first gzip member at or after `offset` that opens a WARC record starts (None: none does).
+    A task reads the members starting in [start, end): every task finds its bounds by this same search,
+    so each member is read by exactly one task, and a file that is one gzip stream by the first alone."""
+    tail = b""
+    while True:
+        fh.seek(offset)
+        chunk = fh.read(_SCAN_BYTES)
+        if not chunk:
+            return None
+        data, base = tail + chunk, offset - len(tail)
+        at = data.find(_GZIP_MAGIC)
+        while at >= 0:
+            if _starts_member_chain(fh, base + at):
+                return base + at
+            at = data.find(_GZIP_MAGIC, at + 1)
+        tail, offset = data[-(len(_GZIP_MAGIC) - 1) :], offset + len(chunk)
+
+
+def _starts_member_chain(fh, offset: int) -> bool:
+    """Whether complete gzip members, each holding text that starts "WARC/", follow one another from
+    `offset` to the end of the file or for more than one stored deflate block: three bytes of magic, or
+    a whole WARC member, also occur inside another member's data."""
+    position = offset
+    while position - offset <= _CHAIN_BYTES:
+        end = _member_end(fh, position)
+        if end is None:
+            return False
+        if end == position:  # the end of the file
+            return position > offset
+        position = end
+    return True
+
+
+def _member_end(fh, offset: int) -> int | None:
+    """Where the gzip member at `offset` ends if it is whole (checksum included) and its text starts
+    "WARC/"; `offset` itself at the end of the file; None otherwise."""
+    fh.seek(offset)
+    inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    consumed, head = 0, b""
+    while not inflate.eof:
+        data = fh.read(_SCAN_BYTES)
+        if not data:
+            return offset if consumed == 0 else None
+        consumed += len(data)
+        try:
+            while data and not inflate.eof:
+                text = inflate.decompress(data, 2**20)
+                if len(head) < 5:
+                    head += text[:5]
+                    if len(head) >= 5 and not head.startswith(b"WARC/"):
+                        return None
+                data = inflate.unconsumed_tail
+        except zlib.error:
+            return None
+    return offset + consumed - len(inflate.unused_data) if head.startswith(b"WARC/") else None
 
 
 def _warc_record(task: ReadTask, record, cfg: InputConfig) -> Record:
