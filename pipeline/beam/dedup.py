@@ -61,7 +61,8 @@ def url_members(doc: Document, settings: DedupConfig):
 
 
 class _TextKeys(beam.DoFn):
-    """(id, doc) for the join, and (id, (node, text key, line hashes)) for the verdicts."""
+    """(id, doc) for the join, (id, (node, text key, distinct line hashes)) for the verdicts, and
+    (id, hash of each line) for the join too: line removal reuses them instead of folding the text again."""
 
     def __init__(self, settings: DedupConfig):
         self.settings = settings
@@ -79,17 +80,17 @@ class _TextKeys(beam.DoFn):
             return
         key = key63(doc.id)
         yield key, doc
+        record, per_line = record
         yield pvalue.TaggedOutput("text", (key, record))
+        if per_line is not None:
+            yield pvalue.TaggedOutput("lines", (key, per_line))
 
     def _record(self, doc: Document) -> tuple:
         node = priority(doc, self.settings.quality_signal)
-        lines = normalized_lines(doc.text)  # folded once for both keys
-        hashes = (
-            sorted({h for h in line_hashes(doc.text, lines) if h is not None})
-            if self.settings.line.enabled
-            else []
-        )
-        return node, text_key(doc.text, lines), hashes
+        lines = normalized_lines(doc.text)  # folded once for both keys and the line removal
+        per_line = line_hashes(doc.text, lines) if self.settings.line.enabled else None
+        hashes = sorted({h for h in per_line if h is not None}) if per_line is not None else []
+        return (node, text_key(doc.text, lines), hashes), per_line
 
 
 def _unless_marked(_id, grouped):
@@ -142,16 +143,19 @@ class _Apply(beam.DoFn):
 
     def _routed(self, element):
         _id, grouped = element
-        doc, verdicts = None, []
+        doc, verdicts, per_line = None, [], None
         for tag, value in grouped:
             if tag == "doc":
                 doc = value
+            elif tag == "lines":
+                per_line = value
             else:
                 verdicts.append(value)
         if doc is None:  # a verdict for a document an earlier step already let go
             return
         try:
-            self._apply(doc, sorted(verdicts, key=lambda v: (self.stages.index(v[0]), repr(v[1:]))))
+            ordered = sorted(verdicts, key=lambda v: (self.stages.index(v[0]), repr(v[1:])))
+            self._apply(doc, ordered, per_line)
         except Exception as exc:  # the document is at fault: it leaves with its reason
             yield pvalue.TaggedOutput(ERRORS, _error(doc, self.stages[-1], exc))
             return
@@ -163,7 +167,7 @@ class _Apply(beam.DoFn):
         else:
             yield doc
 
-    def _apply(self, doc: Document, verdicts: list[tuple]) -> None:
+    def _apply(self, doc: Document, verdicts: list[tuple], per_line: list[int | None] | None) -> None:
         frequent = []
         for stage, *rest in verdicts:
             if stage == LINE:
@@ -179,7 +183,8 @@ class _Apply(beam.DoFn):
             r.startswith(("dedup_url.", "dedup_exact.")) for r in doc.rejected_by
         ):
             code = self.settings.line.keep_code_lines and doc.domain in ("math", "code")
-            removal = remove_lines(doc.text, frozenset(frequent), protect=is_code_line if code else None)
+            protect = is_code_line if code else None
+            removal = remove_lines(doc.text, frozenset(frequent), protect=protect, hashes=per_line)
             doc.text = removal.text
             doc.signals["dedup_line.lines_removed"] = float(removal.lines_removed)
             doc.signals["dedup_line.chars_removed"] = float(removal.chars_removed)
@@ -189,15 +194,18 @@ class _Apply(beam.DoFn):
 
 
 def _apply_verdicts(
-    docs, verdicts, settings: DedupConfig, stages: tuple[str, ...], annotate: bool, label: str
+    docs, verdicts, settings: DedupConfig, stages: tuple[str, ...], annotate: bool, label: str, lines=None
 ):
-    """The one shuffle of full documents: each meets its verdicts by id. Returns (kept, rejected, errors,
-    costs)."""
+    """The one shuffle of full documents: each meets its verdicts (and its line hashes, when `lines` has
+    them) by id. Returns (kept, rejected, errors, costs)."""
+    parts = [
+        docs | f"{label}Docs" >> beam.MapTuple(lambda i, d: (i, ("doc", d))),
+        verdicts | f"{label}Verdicts" >> beam.MapTuple(lambda i, v: (i, ("verdict", v))),
+    ]
+    if lines is not None:
+        parts.append(lines | f"{label}Lines" >> beam.MapTuple(lambda i, h: (i, ("lines", h))))
     out = (
-        (
-            docs | f"{label}Docs" >> beam.MapTuple(lambda i, d: (i, ("doc", d))),
-            verdicts | f"{label}Verdicts" >> beam.MapTuple(lambda i, v: (i, ("verdict", v))),
-        )
+        tuple(parts)
         | f"{label}Parts" >> beam.Flatten()
         | f"{label}ById" >> beam.GroupByKey()  # one document and its few verdicts
         | f"{label}Apply"
@@ -230,7 +238,7 @@ class DocumentDedup(beam.PTransform):
         settings, stages = self.settings, self.stages()
         keyed = docs | "TextKeys" >> beam.ParDo(_TextKeys(settings)).with_output_types(
             tuple[Any, Any]
-        ).with_outputs("text", ERRORS, COST, main="docs")
+        ).with_outputs("text", "lines", ERRORS, COST, main="docs")
         records = keyed.text
         verdicts = []
         if URL in stages:
@@ -251,8 +259,9 @@ class DocumentDedup(beam.PTransform):
                 keyed[COST],
             )
         all_verdicts = verdicts | "AllVerdicts" >> beam.Flatten()
+        lines = keyed.lines if LINE in stages else None
         kept, rejected, errors, costs = _apply_verdicts(
-            keyed.docs, all_verdicts, settings, stages, self.annotate, "Join"
+            keyed.docs, all_verdicts, settings, stages, self.annotate, "Join", lines
         )
         return (
             kept,

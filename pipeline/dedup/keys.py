@@ -162,13 +162,19 @@ class LineRemoval:
 
 
 def remove_lines(
-    text: str, frequent: frozenset[int], protect: Callable[[str], bool] | None = None
+    text: str,
+    frequent: frozenset[int],
+    protect: Callable[[str], bool] | None = None,
+    hashes: list[int | None] | None = None,
 ) -> LineRemoval:
     """`text` without the lines whose normalized hash is in `frequent`, except in blocks (runs of lines
     between blank lines) holding a line that `protect` accepts (given stripped): a code listing stays
-    whole, its output lines ("True", "0") with it. Counts include the removed lines' newlines."""
+    whole, its output lines ("True", "0") with it. Counts include the removed lines' newlines. `hashes`
+    are the text's `line_hashes` when already known."""
+    if not frequent:
+        return LineRemoval(text, 0, 0, 0.0)
     lines = text.split("\n")
-    drop = [h is not None and h in frequent for h in line_hashes(text)]
+    drop = [h is not None and h in frequent for h in (line_hashes(text) if hashes is None else hashes)]
     if protect is not None and any(drop):  # most pages lose no line: no block is looked at
         drop = [d and not guard for d, guard in zip(drop, _protected_blocks(lines, protect), strict=True)]
     kept = [line for line, d in zip(lines, drop, strict=True) if not d]
