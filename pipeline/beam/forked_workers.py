@@ -5,9 +5,10 @@ stage code and its libraries and loads every model before its first bundle (seco
 and every model once per worker in memory). Here a server process starts with the run, imports the worker
 code while the launcher builds the graph, sets up every DoFn of the graph once, and forks the workers
 from itself: they start at once and share copy-on-write its modules and the models loaded once per
-process (fastText, the extraction block model). Graph, fusion, bundles and coders stay FnApiRunner's own
-(the workers run Beam's `sdk_worker_main`), so the bytes out are those of an in-process run, and the
-same graph runs on Dataflow or Spark.
+process (fastText, the extraction block model), which the setups froze out of the garbage collector's
+sight (`runner.freeze_loaded`), so no worker's collections walk or copy them. Graph, fusion, bundles
+and coders stay FnApiRunner's own (the workers run Beam's `sdk_worker_main`), so the bytes out are those
+of an in-process run, and the same graph runs on Dataflow or Spark.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from apache_beam.io.filesystems import FileSystems
 from apache_beam.metrics import Metrics
 
 from pipeline.beam.progress import Progress
-from pipeline.beam.runner import ERRORS, REJECTED, CostMeter, route
+from pipeline.beam.runner import ERRORS, REJECTED, CostMeter, freeze_loaded, route
 from pipeline.beam.sinks import error_line
 from pipeline.beam.sources import ReadTask, read_task
 from pipeline.extract.stage import ExtractStage
@@ -114,6 +114,7 @@ class IngestFn(beam.DoFn):
     def setup(self):
         self.extract = ExtractStage(self.cfg.extract)
         self.extract.setup()
+        freeze_loaded()
 
     def finish_bundle(self):
         yield from self.meter.emit()
