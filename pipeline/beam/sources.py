@@ -177,10 +177,12 @@ def read_warc(task: ReadTask, cfg: InputConfig) -> Iterator[Record]:
     with FileSystems.open(task.path, compression_type=CompressionTypes.UNCOMPRESSED) as fh:
         begin, stop = 0, None
         if task.end >= 0:
-            begin = _member_from(fh, task.start) if task.start else 0
-            stop = _member_from(fh, task.end)
-            if begin is None or (stop is not None and begin >= stop):
+            # A task whose range holds no member start reads nothing (a single gzip stream is read whole by
+            # the first task): each range is searched once, not every task to the end of the file.
+            begin = _member_from(fh, task.start, task.end) if task.start else 0
+            if begin is None:
                 return
+            stop = _member_from(fh, task.end)
             fh.seek(begin)
         position = begin
         iterator = iter(ArchiveIterator(fh, record_types=types, parse_http=False))
@@ -208,23 +210,25 @@ _SCAN_BYTES = 2**16
 _CHAIN_BYTES = 65_535 + 5
 
 
-def _member_from(fh, offset: int) -> int | None:
-    """Where the first gzip member at or after `offset` that opens a WARC record starts (None: none does).
-    A task reads the members starting in [start, end): every task finds its bounds by this same search,
-    so each member is read by exactly one task, and a file that is one gzip stream by the first alone."""
+def _member_from(fh, offset: int, limit: int | None = None) -> int | None:
+    """Where the first gzip member at or after `offset` (and before `limit`) that opens a WARC record
+    starts; None where none does. A task reads from the first member start in its range to the first one
+    at or after its end: every task finds its bounds by this same search, so each member is read by
+    exactly one task."""
     tail = b""
-    while True:
+    while limit is None or offset < limit:
         fh.seek(offset)
         chunk = fh.read(_SCAN_BYTES)
         if not chunk:
             return None
         data, base = tail + chunk, offset - len(tail)
         at = data.find(_GZIP_MAGIC)
-        while at >= 0:
+        while at >= 0 and (limit is None or base + at < limit):
             if _starts_member_chain(fh, base + at):
                 return base + at
             at = data.find(_GZIP_MAGIC, at + 1)
         tail, offset = data[-(len(_GZIP_MAGIC) - 1) :], offset + len(chunk)
+    return None
 
 
 def _starts_member_chain(fh, offset: int) -> bool:
