@@ -230,3 +230,23 @@ def test_files_are_cut_into_sixteen_ranges_of_a_mebibyte_or_more():
     assert len(plan_tasks("a.jsonl", 40 * 2**20, cfg)) == 16
     assert len(plan_tasks("a.warc", 40 * 2**20, cfg)) == 1  # uncompressed WARC: no reliable record start
     assert len(plan_tasks("a.jsonl.gz", 40 * 2**20, cfg)) == 1
+
+
+def test_broken_member_loses_only_the_rest_of_its_range(tmp_path):
+    rng = random.Random(5)
+    members = [_warc_member(i, _page(i, rng.randbytes(rng.randrange(1000, 40_000)))) for i in range(60)]
+    broken = bytearray(members[30])
+    broken[len(broken) // 2 : len(broken) // 2 + 64] = bytes(64)  # its deflate data no longer decodes
+    members[30] = bytes(broken)
+    data = b"".join(members)
+    path = tmp_path / "broken.warc.gz"
+    path.write_bytes(data)
+    cfg = InputConfig(split_bytes=2**16)
+    split = [record for task in plan_tasks(str(path), len(data), cfg) for record in read_task(task, cfg)]
+    errors = [r for r in split if isinstance(r, ErrorRecord)]
+    urls = [r.url for r in split if isinstance(r, Document)]
+    assert len(errors) == 1 and "unreadable WARC data" in errors[0].error
+    assert len(urls) == len(set(urls))
+    # what precedes the broken member, and the ranges after its own, are read
+    assert urls[:30] == [f"http://x.example/{i}" for i in range(30)]
+    assert "http://x.example/59" in urls and "http://x.example/30" not in urls
