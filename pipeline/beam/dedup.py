@@ -74,18 +74,18 @@ class _TextKeys(beam.DoFn):
     def process(self, doc: Document):
         try:
             with self.meter.measure():
-                record = self._record(doc)
+                record, per_line = self._record(doc)
         except Exception as exc:  # the document is at fault: it leaves with its reason
             yield pvalue.TaggedOutput(ERRORS, _error(doc, "dedup_exact", exc))
             return
         key = key63(doc.id)
         yield key, doc
-        record, per_line = record
         yield pvalue.TaggedOutput("text", (key, record))
         if per_line is not None:
             yield pvalue.TaggedOutput("lines", (key, per_line))
 
-    def _record(self, doc: Document) -> tuple:
+    def _record(self, doc: Document) -> tuple[tuple, list[int | None] | None]:
+        """(the verdicts' text record, the hash of each line or None without line dedup)."""
         node = priority(doc, self.settings.quality_signal)
         lines = normalized_lines(doc.text)  # folded once for both keys and the line removal
         per_line = line_hashes(doc.text, lines) if self.settings.line.enabled else None
