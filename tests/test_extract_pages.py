@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from pipeline.extract import html_to_text
+from pipeline.extract.blocks import is_section_anchor
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 
@@ -157,3 +159,32 @@ def test_react_streamed_segments_are_content_other_hidden_boxes_are_not():
     assert "the battery comes out with two screws and one pull tab" in out
     assert "the keyboard can be replaced without removing the logic board" in out
     assert "Sign in to keep reading" not in out
+
+
+def test_a_manual_section_named_after_its_heading_is_not_a_comment_section():
+    """Texinfo, DocBook and older Sphinx give a section the slug of its heading as id: a manual's page
+    on comments (or cookies, or sharing) is content, where the id once made it a comment section."""
+    out = page_text("texinfo-section")  # GNU Octave's manual page as Debian's octave-doc ships it
+    assert out.splitlines()[0] == "2.7.2 Block Comments"  # a kept section keeps its heading
+    flat = " ".join(out.split())
+    assert "Entire blocks of code can be commented by enclosing the code between matching" in flat
+    assert 'disp ("Blast Off!"); # Rocket leaves pad' in flat
+    assert "must appear alone as the only characters on a line" in flat
+    assert "Previous: Single Line Comments" not in flat
+
+
+@pytest.mark.parametrize(
+    "html, anchor",
+    [
+        ("<div class='subsection' id='Block-Comments'><h4>2.7.2 Block Comments</h4></div>", True),
+        ("<div class='section' id='Share'><h3>33.2 Share</h3></div>", True),  # Maxima's manual
+        # blogs name comment sections after their heading too: without a generator's section class
+        # the id keeps marking comments
+        ("<section id='comments'><h2>Comments</h2></section>", False),
+        ("<div class='section' id='comments'><h3>Leave a reply</h3></div>", False),
+        ("<div class='section' id='comments'><p>Comments</p></div>", False),
+    ],
+)
+def test_a_section_id_is_an_anchor_only_in_a_generator_section_named_after_its_heading(html, anchor):
+    el = etree.fromstring(html, etree.HTMLParser()).find("body")[0]
+    assert is_section_anchor(el, el.get("id")) is anchor

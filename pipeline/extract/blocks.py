@@ -214,6 +214,28 @@ def container_flags(tag: str, cls: str | None, ident: str | None, role: str | No
 
 
 CONTAINER_FLAGS = _Memo(lambda key: container_flags(*key), 1 << 16)
+_NAME_HINTS_ANY = HINTS | HINT_COMMENTS
+_HEADINGS = tuple(f"h{n}" for n in range(1, 7))
+_WORD = re.compile(r"[^\W\d_]+")
+_SECTION_CLASSES = frozenset(
+    {"chapter", "section", "subsection", "subsubsection", "appendix", "unnumbered", "unnumberedsec",
+     "sect1", "sect2", "sect3", "sect4", "refsect1", "refsect2", "level1", "level2", "level3", "level4"}
+)  # fmt: skip
+
+
+def is_section_anchor(el: etree._Element, ident: str) -> bool:
+    """The id names a manual's section after its heading, not the element's role on the page: the
+    element is a section of a documentation generator (Texinfo, DocBook, Sphinx before 4, pandoc) and
+    every word of the id is a word of its first heading (`<div class="subsection" id="Block-Comments">
+    <h4>2.7.2 Block Comments</h4>`). Web pages name comment and related-post sections after their
+    headings too (`<section id="comments"><h2>Comments</h2>`), so the class must say "section"."""
+    if _SECTION_CLASSES.isdisjoint((el.get("class") or "").lower().split()):
+        return False
+    heading = next(el.iter(*_HEADINGS), None)
+    if heading is None:
+        return False
+    named = set(_WORD.findall(ident.lower()))
+    return bool(named) and named <= set(_WORD.findall(" ".join(heading.itertext()).lower()))
 
 
 # ---------------------------------------------------------------- hidden elements
@@ -359,8 +381,10 @@ def segment(
         else:
             up, pf = None, 0
         if tag in BLOCK_TAGS or not i:
-            cls = get("class")
-            mine = CONTAINER_FLAGS[tag, cls, get("id"), get("role"), bool(pf & IN_MAIN)]
+            cls, ident, role = get("class"), get("id"), get("role")
+            mine = CONTAINER_FLAGS[tag, cls, ident, role, bool(pf & IN_MAIN)]
+            if ident and mine & _NAME_HINTS_ANY and is_section_anchor(el, ident):
+                mine = CONTAINER_FLAGS[tag, cls, None, role, bool(pf & IN_MAIN)]
             f = pf
             if not i:
                 mine &= ~(HINTS | HINT_COMMENTS | IN_NAV | IN_HEADER_FOOTER)
