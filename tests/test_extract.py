@@ -13,7 +13,9 @@ import pytest
 from pipeline.extract import ExtractionError, decode_html, extract, extract_files, html_to_text
 from pipeline.extract.decode import Deadline
 from pipeline.extract.native import NativeExtractor
+from pipeline.extract.stage import ExtractStage
 from schemas.config import ExtractConfig
+from schemas.document import Document
 
 ARTICLE = (
     "<p>Gradient descent updates every parameter in the direction that lowers the loss the most, "
@@ -505,3 +507,25 @@ def test_flat_manual_page_keeps_every_formula_and_code_block():
     assert all(line.strip() in lines for pre in listings for line in pre.split("\n") if line.strip())
     assert "Goto Chapter" not in out
 
+
+def test_the_stage_rejects_a_page_left_without_text_and_says_so():
+    """A page that is all script, or an empty record of a dump, is rejected as `extract.empty`: the
+    analyst reads why, not the first word-based rule that happened to fail on an empty text."""
+    stage = ExtractStage(ExtractConfig())
+    script_only = Document(
+        id="a", source="s", html=b"<html><body><div id='app'></div><script>render()</script></body></html>"
+    )
+    article = Document(
+        id="b",
+        source="s",
+        html=b"<html><body><article><p>"
+        + b"A sentence about the harbour. " * 12
+        + b"</p></article></body></html>",
+    )
+    dump_empty, dump_text = Document(id="c", source="s", text=" \n"), Document(id="d", source="s", text="Hi")
+    assert stage.process(script_only) == ["extract.empty"]
+    assert script_only.html is None
+    assert stage.process(article) == []
+    assert "A sentence about the harbour." in article.text
+    assert stage.process(dump_empty) == ["extract.empty"]
+    assert stage.process(dump_text) == []

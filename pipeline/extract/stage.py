@@ -12,7 +12,9 @@ class ExtractStage(Stage):
     """Turns `doc.html` into `doc.text`; WET and text-dump records arrive with text and pass through.
 
     Pages that cannot be extracted raise `ExtractionError`, which the stage runner turns into an
-    error record with the reason; a non-2xx HTTP status is a rejection."""
+    error record with the reason; a non-2xx HTTP status is a rejection, and so is a record left without
+    text (a page whose main content is all script, or an empty record of a dump): an analyst reads
+    why, where the first stage that needs words would have rejected it for its own reason."""
 
     name = "extract"
 
@@ -21,7 +23,7 @@ class ExtractStage(Stage):
 
     def process(self, doc: Document) -> list[str]:
         if doc.html is None:
-            return []
+            return [] if doc.text.strip() else ["extract.empty"]
         status = doc.signals.get("read.http_status", 200.0)
         if not 200 <= status < 300:
             doc.html = doc.http_headers = None
@@ -31,4 +33,4 @@ class ExtractStage(Stage):
         # wall time is not a property of the page: recording it would make shards differ run to run
         doc.signals.update({f"extract.{k}": float(v) for k, v in result.signals.items() if k != "seconds"})
         doc.html = doc.http_headers = None
-        return []
+        return [] if doc.text.strip() else ["extract.empty"]
