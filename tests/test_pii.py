@@ -144,6 +144,20 @@ def test_contact_policy_redacts_a_name_that_is_part_of_contact_data(redactor, ca
     assert name not in out and counts["PERSON"] == 1
 
 
+def test_a_date_after_a_signed_name_is_not_part_of_the_name(redactor):
+    """A forum prints the poster's name and the post's date on one line under the previous post's
+    closing: "Brian September" was one name, and the date lost its month."""
+    text = (
+        "Thank you for your assistance.\n\nBest regards,\n\nBrian September 29, 2025, 3:28pm 3\n\nIt crashes."
+    )
+    assert redactor.redact(text, "en") == (text, {})
+    signed = "Best regards,\nMaria Gonzalez March 3, 2024\n\nJune Carter wrote a reply."
+    assert redactor.redact(signed, "en") == (
+        "Best regards,\n<PERSON> March 3, 2024\n\nJune Carter wrote a reply.",
+        {"PERSON": 1},
+    )
+
+
 def test_contact_policy_keeps_names_outside_contact_data(redactor):
     assert redactor.redact(PUBLIC_TEXT, "en") == (PUBLIC_TEXT, {})
     text = "Thanks to Maria Gonzalez for reviewing the draft of this chapter."

@@ -87,6 +87,12 @@ _ORG_WORDS = frozenset(
     "Editor Professor Instructor Advisor Adviser Representative Agent Consultant Analyst Chair Head Lead "
     "Supervisor Executive Associate Intern Fellow Counselor Counsellor Technician Clerk Receptionist".split()
 )
+# A month before a day number ends a name run: forums print the poster's name, then the date, on one line.
+_MONTHS = frozenset(
+    "January February March April May June July August September October November December "
+    "Januar Februar März Juni Juli Oktober Dezember Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
+)
+_DAY_AFTER = re.compile(r"\.?[ \t]+\d{1,2}\b")
 # Imperatives that open sentences of API documentation ("Return None if ...", "See Also").
 _LEADING_VERBS = frozenset(
     f"{verb}{ending}"
@@ -150,6 +156,8 @@ class NameCandidates:
             skip = 0
             while skip < len(words) and (words[skip].lower() in STOP_WORDS or words[skip] in _LEADING_VERBS):
                 skip += 1
+            if len(words) > skip and words[-1] in _MONTHS and _DAY_AFTER.match(text, match.end()):
+                words.pop()  # a forum's "Brian September 29, 2025": the name, then a date
             phrase = " ".join(words[skip:])
             if (
                 phrase in PLACEHOLDER_NAMES
