@@ -19,6 +19,9 @@ from schemas.document import Document
 # Inside a formula: TeX commands with an optional group of letters (\\alpha, \\mathrm{max}, \\begin{pmatrix}).
 _TEX_COMMAND = re.compile(r"\\[A-Za-z]+\*?(?:\{[A-Za-z* ]*\})?")
 _WORD4 = re.compile(r"[A-Za-z]{4,}")
+# A regex's bracket class, a range or a negation, with a quantifier ("[a-z]*", "[^/]+"): sed and grep
+# write their groups \( ... \), which read as TeX; math's "[x]+[y]" has no range in its brackets
+_REGEX_CLASS = re.compile(r"\[(?:\^[^\]\s]+|[^\]\s]*\w-\w[^\]\s]*)\][*+?]")
 _PROMPT = re.compile(
     r"^(?:>>>|\.\.\.(?=\s)|\$ |# (?=[a-z./])|In \[\d*\]:|Out\[\d*\]:|[\w.-]{1,12}(?::\d+)?> |\(%[io]\d+\)|"
     r"[A-Za-z]+> |mysql> |postgres=# )"
@@ -129,12 +132,13 @@ def listing_spans(text: str) -> list[tuple[int, int]]:
 
 def is_formula(span: str) -> bool:
     """Whether a TeX-delimited span is math rather than shell, make or regex text that happens to sit
-    between dollars or escaped parentheses ("${RED}TEXT$", "$(filter x,$", "\\(.*\\)"): math has a letter
-    or digit, and no plain word of four letters or more outside TeX commands."""
+    between dollars or escaped parentheses ("${RED}TEXT$", "$(filter x,$", "\\(.*\\)", sed's
+    "\\(1[a-z]*\\)"): math has a letter or digit, no regex class and no plain word of four letters
+    or more outside TeX commands."""
     inner = span.strip("$")
     if inner.startswith("{") and not span.startswith("$$"):
         return False  # ${VAR}: a shell or make expansion
-    if ".*" in inner or not any(c.isalnum() for c in inner):
+    if ".*" in inner or _REGEX_CLASS.search(inner) or not any(c.isalnum() for c in inner):
         return False
     return _WORD4.search(_TEX_COMMAND.sub(" ", inner)) is None
 
