@@ -383,6 +383,7 @@ def segment(
         if tag in BLOCK_TAGS or not i:
             cls, ident, role = get("class"), get("id"), get("role")
             mine = CONTAINER_FLAGS[tag, cls, ident, role, bool(pf & IN_MAIN)]
+            # container_flags drops slugs of three words or more; a shorter one needs the element's heading
             if ident and mine & _NAME_HINTS_ANY and is_section_anchor(el, ident):
                 mine = CONTAINER_FLAGS[tag, cls, None, role, bool(pf & IN_MAIN)]
             f = pf

@@ -22,15 +22,15 @@ class ExtractStage(Stage):
         self.settings = settings
 
     def process(self, doc: Document) -> list[str]:
-        if doc.html is None:
-            return [] if doc.text.strip() else ["extract.empty"]
-        status = doc.signals.get("read.http_status", 200.0)
-        if not 200 <= status < 300:
+        if doc.html is not None:
+            status = doc.signals.get("read.http_status", 200.0)
+            if not 200 <= status < 300:
+                doc.html = doc.http_headers = None
+                return ["extract.http_status"]
+            result = extract(doc.html, doc.http_headers, self.settings)
+            doc.text, doc.title = result.text, result.title
+            # wall time is not a property of the page: recording it would make shards differ run to run
+            signals = result.signals
+            doc.signals.update({f"extract.{k}": float(v) for k, v in signals.items() if k != "seconds"})
             doc.html = doc.http_headers = None
-            return ["extract.http_status"]
-        result = extract(doc.html, doc.http_headers, self.settings)
-        doc.text, doc.title = result.text, result.title
-        # wall time is not a property of the page: recording it would make shards differ run to run
-        doc.signals.update({f"extract.{k}": float(v) for k, v in result.signals.items() if k != "seconds"})
-        doc.html = doc.http_headers = None
         return [] if doc.text.strip() else ["extract.empty"]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pipeline.pii.hits import Hit
 from pipeline.pii.lean_import import without_heavy_imports
 from pipeline.pii.regions import Regions
+from pipeline.pii.streets import MONTH_NAMES
 
 with without_heavy_imports():
     import spacy
@@ -88,10 +89,7 @@ _ORG_WORDS = frozenset(
     "Supervisor Executive Associate Intern Fellow Counselor Counsellor Technician Clerk Receptionist".split()
 )
 # A month before a day number ends a name run: forums print the poster's name, then the date, on one line.
-_MONTHS = frozenset(
-    "January February March April May June July August September October November December "
-    "Januar Februar März Juni Juli Oktober Dezember Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
-)
+_MONTHS = MONTH_NAMES | frozenset("Januar Februar März Juni Juli Oktober Dezember".split())
 _DAY_AFTER = re.compile(r"\.?[ \t]+\d{1,2}\b")
 # Imperatives that open sentences of API documentation ("Return None if ...", "See Also").
 _LEADING_VERBS = frozenset(

@@ -554,12 +554,15 @@ _NUMBER_THEN_WORD = re.compile(
 _MILITARY_BEFORE = re.compile(rf"(?:PSC|CMR|Unit){_SP}+$|(?:APO|FPO|DPO){_SP}+(?:AA|AE|AP){_SP}+$")
 _FLAT_BEFORE = re.compile(rf"(?:Flat|Studio|Apartment|Unit){_SP}+$")
 # Product names followed by a version, then a year and a title, look like a typeless street over a postcode.
-_NOT_STREET_NAMES = frozenset(
+MONTH_NAMES = frozenset(
+    "January February March April May June July August September October November December "
+    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec".split()
+)
+_NOT_STREET_NAMES = MONTH_NAMES | frozenset(
     "Python Debian Ubuntu Linux Windows Java Perl Ruby PHP Emacs Vim Firefox Chrome Android iOS macOS "
     "GNOME KDE "
     "Version Release Chapter Section Table Figure Step Part Volume Page Appendix Kernel "
-    "January February March April May June July August September October November December "
-    "Jan Feb Mar Apr Jun Jul Aug Sep Sept Oct Nov Dec Spring Summer Autumn Fall Winter".split()
+    "Spring Summer Autumn Fall Winter".split()
 )
 _ROMANCE_REACH = 90  # characters from a street type to its number
 _SLAVIC_STARTS = tuple(_SLAVIC_TYPES)
