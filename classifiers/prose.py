@@ -63,7 +63,7 @@ def _is_definition(line: str) -> bool:
 
 
 # Characters of code that prose rarely holds ("|" and "/" are left out: table cells and paths).
-_CODE_CHARS = frozenset("{}[]()<>=;_\\&^*+#$%@~`")
+_CODE_CHAR = re.compile(r"[{}\[\]()<>=;_\\&^*+#$%@~`]")
 _STATEMENT_TAIL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_)]'\"")
 
 
@@ -88,7 +88,7 @@ def _code_shaped(line: str) -> bool:
     if line[-1] in "{}" or (line[-1] == ";" and len(line) > 1 and line[-2] in _STATEMENT_TAIL):
         return True
     if len(line) >= 8:
-        symbols = sum(map(_CODE_CHARS.__contains__, line))
+        symbols = len(_CODE_CHAR.findall(line))
         if symbols >= 3 and symbols / len(line) >= 0.12 and words <= 2 * symbols:
             return True
     return False

@@ -7,6 +7,7 @@ inclusive) or one step past it; the test checks both the recorded signal and the
 from __future__ import annotations
 
 import math
+import random
 import string
 from collections import Counter
 from itertools import product
@@ -178,6 +179,43 @@ def test_overlapping_repeats_count_each_word_once():
     assert signals["top_2gram_char_ratio"] == 1.0
     assert signals["dup_10gram_char_ratio"] == 1.0
 
+
+
+def _ngram_coverage_by_counting(words: list[str]) -> dict[str, float]:
+    """Gopher's n-gram signals the slow, plain way: every n-gram as a tuple, counted."""
+    total = sum(map(len, words))
+    signals = {}
+    for n in range(2, 11):
+        grams = [tuple(words[i : i + n]) for i in range(len(words) - n + 1)]
+        counts = Counter(grams)
+        if n <= 4:
+            best = max(counts.values(), default=0)
+            top = next((g for g in grams if counts[g] == best), None) if best >= 2 else None
+            starts = [i for i, g in enumerate(grams) if g == top]
+        else:
+            starts = [i for i, g in enumerate(grams) if counts[g] > 1]
+        covered = {i + k for i in starts for k in range(n)}
+        kind = "top" if n <= 4 else "dup"
+        signals[f"{kind}_{n}gram_char_ratio"] = sum(len(words[i]) for i in covered) / total if total else 0.0
+    return signals
+
+
+def test_ngram_signals_match_plain_counting():
+    """The n-gram signals are grouped among the positions whose shorter n-gram repeats: the figures must be
+    those of counting every n-gram (ties of the top n-gram, overlaps, repeats of every length)."""
+    vocabulary = distinct_words(6, length=3) + ["longerword", "x"]
+    rng = random.Random(7)
+    texts = [
+        " ".join(rng.choice(vocabulary[:k]) for _ in range(rng.randint(1, 300)))
+        for k in (2, 3, 5, 8)
+        for _ in range(6)
+    ]
+    phrase = " ".join(distinct_words(12, skip=40))
+    texts += [f"{phrase} {' '.join(distinct_words(30))} {phrase}", "a b a b c a b", "one two", "x"]
+    for text in texts:
+        signals, _ = run(GopherRepetition(), doc(text))
+        expected = _ngram_coverage_by_counting(text.split())
+        assert {k: signals[k] for k in expected} == pytest.approx(expected, abs=1e-12), text
 
 # ---- C4 and FineWeb -------------------------------------------------------------------------------
 

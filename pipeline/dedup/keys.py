@@ -95,7 +95,7 @@ def _without_marks(text: str) -> str:
     return re.sub(f"[{marks}]+", "", text) if marks else text
 
 
-def _folded(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, accents removed, digits as 0: the character folding every normalization shares."""
     folded = text.lower()
     if not folded.isascii():  # most web text is ASCII: skip decomposition there
@@ -108,12 +108,12 @@ def normalize_text(text: str) -> str:
 
     Two pages that differ only in case, punctuation, spacing, accents or numbers normalize alike.
     """
-    return _PUNCT_OR_SPACE.sub(" ", _folded(text)).strip()
+    return _PUNCT_OR_SPACE.sub(" ", fold(text)).strip()
 
 
 def normalized_lines(text: str) -> list[str]:
     """`normalize_text` of each line of `text` (split on "\n"), folding the whole text in one pass."""
-    return [line.strip() for line in _PUNCT_NOT_NEWLINE.sub(" ", _folded(text)).split("\n")]
+    return [line.strip() for line in _PUNCT_NOT_NEWLINE.sub(" ", fold(text)).split("\n")]
 
 
 def key63(value: str | bytes) -> int:

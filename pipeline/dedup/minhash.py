@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pipeline.dedup.keys import normalize_text
+from pipeline.dedup.keys import fold
 from schemas.config import MinHashDedupConfig
 from schemas.hashing import stable_hash
 
@@ -26,13 +26,18 @@ SKETCH_SIZE = 2048
 
 
 # Chinese and Japanese are written without spaces: each character counts as a word of its own.
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# The words of `normalize_text` are the runs of word characters but "_" of the folded text: found in one
+# pass, with no normalized string built. A CJK character that is a letter (not "・") is a word alone.
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+_CJK = re.compile(f"[{_CJK_CHARS}]")
+_WORD = re.compile(r"[^\W_]+")
+_CJK_OR_WORD = re.compile(f"[{_CJK_CHARS}](?<!\\W)|[^\\W_{_CJK_CHARS}]+")
 
 
 def shingle_words(text: str) -> list[str]:
-    """The normalized words shingles are made of (a CJK character is a word)."""
-    normal = normalize_text(text)
-    return (_CJK.sub(r" \g<0> ", normal) if _CJK.search(normal) else normal).split()
+    """The normalized words shingles are made of (`normalize_text`'s words; a CJK character is a word)."""
+    folded = fold(text)
+    return (_CJK_OR_WORD if _CJK.search(folded) else _WORD).findall(folded)
 
 
 def shingle_hashes(text: str, n: int) -> np.ndarray:
@@ -40,9 +45,9 @@ def shingle_hashes(text: str, n: int) -> np.ndarray:
     words = shingle_words(text)
     if not words:
         return np.empty(0, dtype=np.uint64)
-    ids = np.fromiter(
-        (zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in words), dtype=np.uint64, count=len(words)
-    )
+    # each distinct word hashed once (a page uses each of its words ~3 times), then looked up in C
+    crc = {w: zlib.crc32(w.encode("utf-8", "surrogatepass")) for w in set(words)}
+    ids = np.fromiter(map(crc.__getitem__, words), dtype=np.uint64, count=len(words))
     count = max(1, len(words) - n + 1)
     grams = np.zeros(count, dtype=np.uint64)
     for k in range(min(n, len(words))):
@@ -63,10 +68,6 @@ def band_layout(settings: MinHashDedupConfig) -> tuple[int, int]:
     from datasketch.lsh import _optimal_param  # with scipy: loaded where documents are signed, not at launch
 
     return _optimal_param(settings.threshold, settings.num_perm, 0.5, 0.5)
-
-
-def _identity(value):
-    return value
 
 
 @dataclass(frozen=True)
@@ -102,12 +103,14 @@ class Signer:
         hashes = shingle_hashes(text, self.settings.ngram)
         if not len(hashes):
             return None
+        # The shingle hashes are the values: `int` is the identity on Python ints and datasketch calls
+        # it per value, in C (a Python identity function over numpy scalars cost as much as the hashing).
         minhash = self._minhash(
-            self.settings.num_perm, seed=self.settings.seed, hashfunc=_identity,
+            self.settings.num_perm, seed=self.settings.seed, hashfunc=int,
             permutations=self._permutations, scheme="affine32",
         )
         short = np.unique(((hashes >> np.uint64(32)) ^ hashes).astype(np.uint32))  # sorted, distinct
-        minhash.update_batch(short)
+        minhash.update_batch(short.tolist())
         signature = minhash.hashvalues.astype("<u4").tobytes()
         return Sketches(signature, short[:SKETCH_SIZE].astype("<u4").tobytes(), len(short) <= SKETCH_SIZE)
 
