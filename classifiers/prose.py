@@ -35,6 +35,7 @@ _KEYWORD = re.compile(
     r"protected |static |const |let |var |fn |func |package |use [\w:]+;|struct |enum |typedef |void |int |"
     r"local \w+ *=|begin$|SELECT |INSERT |UPDATE |CREATE |@\w+)"
 )
+_OPENS = re.compile(f"{_PROMPT.pattern}|{_KEYWORD.pattern}")  # one call per line for either
 # `name = value`, `name(args)`, `a.b.c(...)`: a statement or signature rather than a sentence.
 _ASSIGN = re.compile(r"^[\w.\[\]'\"]+\s*(?:[-+*/%|&^]?=|:=|<-|->|=>)\s*\S")
 _CALL = re.compile(r"^[\w.]+\(.*\)\s*[;:{]?\s*$")
@@ -74,7 +75,7 @@ def is_code_line(line: str) -> bool:
 
 def _opens_statement(line: str) -> bool:
     """A prompt or a statement keyword opens the line: the surest signs of code."""
-    return bool(_PROMPT.match(line) or _KEYWORD.match(line))
+    return _OPENS.match(line) is not None
 
 
 def _code_shaped(line: str) -> bool:

@@ -13,6 +13,14 @@ Span = tuple[int, int]
 _INDENTED = re.compile(r"^(?:    |\t)[^\n]*(?:\n(?:    |\t)[^\n]*)*\n?", re.MULTILINE)  # indented code lines
 
 
+def _indented_spans(text: str) -> list[Span]:
+    """Runs of indented lines. Most texts have none: substring tests in C say so before the line-start
+    pattern tries every position."""
+    if not (text.startswith(("    ", "\t")) or "\n    " in text or "\n\t" in text):
+        return []
+    return [m.span() for m in _INDENTED.finditer(text)]
+
+
 class Regions:
     """Sorted, non-overlapping spans of code and math, with a fast membership test."""
 
@@ -26,7 +34,7 @@ class Regions:
         # Code comes fenced (markdown), indented, or bare (plain text: a listing's exact lines).
         found = [
             *fenced_spans(text),
-            *(m.span() for m in _INDENTED.finditer(text)),
+            *_indented_spans(text),
             *listing_spans(text),
             *tex_spans(text),
         ]
