@@ -119,15 +119,12 @@ _HINT_FLAGS = {
 }
 _HINT_SHORT = {word: _HINT_FLAGS[kind] for kind, (short, _) in _HINT_WORDS.items() for word in short}
 # One pass over a name finds every long hint, and the word found gives its kind (the first kind listing
-# it). Plain alternatives: sre scans a name about twice as fast as with a named group per kind, and a
-# lookahead of the words' first letters spares it the alternation at most positions (1.4x faster).
+# it). Plain alternatives: sre scans a name about twice as fast as with a named group per kind.
 _LONG_KIND: dict[str, int] = {}
 for _kind, (_, _long) in _HINT_WORDS.items():
     for _word in _long:
         _LONG_KIND.setdefault(_word, _HINT_FLAGS[_kind])
-_HINT_LONG = re.compile(
-    f"(?=[{''.join(sorted({word[0] for word in _LONG_KIND}))}])(?:{'|'.join(map(re.escape, _LONG_KIND))})"
-)
+_HINT_LONG = re.compile("|".join(re.escape(word) for _, long in _HINT_WORDS.values() for word in long))
 HINTS = HINT_NAVIGATION | HINT_PROMOTION | HINT_SOCIAL | HINT_META
 
 
