@@ -215,7 +215,6 @@ def container_flags(tag: str, cls: str | None, ident: str | None, role: str | No
 
 CONTAINER_FLAGS = _Memo(lambda key: container_flags(*key), 1 << 16)
 _NAME_HINTS_ANY = HINTS | HINT_COMMENTS
-_HEADINGS = tuple(f"h{n}" for n in range(1, 7))
 _WORD = re.compile(r"[^\W\d_]+")
 _SECTION_CLASSES = frozenset(
     {"chapter", "section", "subsection", "subsubsection", "appendix", "unnumbered", "unnumberedsec",
@@ -231,7 +230,7 @@ def is_section_anchor(el: etree._Element, ident: str) -> bool:
     headings too (`<section id="comments"><h2>Comments</h2>`), so the class must say "section"."""
     if _SECTION_CLASSES.isdisjoint((el.get("class") or "").lower().split()):
         return False
-    heading = next(el.iter(*_HEADINGS), None)
+    heading = next(el.iter(*HEADINGS), None)
     if heading is None:
         return False
     named = set(_WORD.findall(ident.lower()))
