@@ -97,11 +97,25 @@ def _code_shaped(line: str) -> bool:
 
 def _is_listing(lines: list[str]) -> bool:
     """Whether a block of stripped, non-empty lines is a listing: a prompt or statement keyword on one
-    line, or at least two lines and most of them code-shaped. One symbol-heavy line is not enough: a
-    contact line ("Tel: +44 (0)20 7946 0958") has a code line's share of symbols."""
-    if any(map(_opens_statement, lines)) or _numbered(lines):
+    line, unless the block is mostly text with that line alone among its lines (a WET record writes a
+    page as one block: "raise costs." or "@handle" in a footer); line numbers; or at least two lines and
+    most of them code-shaped. One symbol-heavy line is not enough: a contact line ("Tel: +44 (0)20 7946
+    0958") has a code line's share of symbols."""
+    opens = list(map(_opens_statement, lines))
+    if any(opens):
+        code = sum(opened or _code_shaped(line) for opened, line in zip(opens, lines, strict=True))
+        # a command's output is no text (ls -li's rows, a dict, ping's lines): it keeps the block a listing
+        return 4 * code >= len(lines) or 2 * sum(map(_is_text, lines)) < len(lines) or _numbered(lines)
+    if _numbered(lines):
         return True
     return len(lines) >= 2 and 2 * sum(map(_code_shaped, lines)) > len(lines)
+
+
+_TEXT_SHARE = 0.8  # letters and spaces of a line of words ("About Us", "Reading package lists")
+
+
+def _is_text(line: str) -> bool:
+    return sum(c.isalpha() or c == " " for c in line) >= _TEXT_SHARE * len(line)
 
 
 def _numbered(lines: list[str]) -> bool:

@@ -238,7 +238,8 @@ def test_bare_listings_of_plain_text_stay_byte_exact(redactor):
     is code all the same (debian-reference's `ls -li` dates had become phone numbers)."""
     shell = (
         "$ ls -li\ntotal 0\n2738405 -rw-r--r-- 1 root root 0 2008-09-15 20:21 bar\n"
-        "2738404 -rw-r--r-- 2 root root 0 2008-09-15 20:21 baz"
+        "2738404 -rw-r--r-- 2 root root 0 2008-09-15 20:21 baz\n"
+        "2738404 -rw-r--r-- 2 root root 0 2008-09-15 20:21 foo"
     )
     doctest = ">>> pprint(P)\nPermutationMatrix((0 1 2)(3 5 4))\n>>> owner\n'john.miller@gmail.com'"
     numbered = (  # maint-guide's line-numbered debian/control, an excerpt that skips lines
@@ -247,6 +248,32 @@ def test_bare_listings_of_plain_text_stay_byte_exact(redactor):
     )
     text = f"Hard links show in the listing.\n\n{shell}\n\n{doctest}\n\n{numbered}\n\nBoth have two links."
     assert redactor.redact(text, "en") == (text, {})
+
+
+def test_a_changelog_entry_stays_exact_and_a_signature_in_prose_does_not(redactor):
+    """deb-changelog(5)'s trailer line is machine-read: quoted from a <pre> block it stays whole, while the
+    same name and address signed under a letter are a private person's contact data."""
+    entry = (
+        "cron (3.0pl1-74) unstable; urgency=low\n\n    The checksecurity script is no longer included.\n\n"
+        " -- Steve Greenland <stevegr@debian.org>  Sat,  6 Sep 2003 17:15:03 -0500"
+    )
+    text = f"Here is an example of a real NEWS.Debian file:\n\n{entry}\n\nThe file is shown once."
+    assert redactor.redact(text, "en") == (text, {})
+    letter = "Thanks for the report.\n\n-- Steve Greenland <stevegr@gmail.com>\nSat, 6 Sep 2003"
+    out, counts = redactor.redact(letter, "en")
+    assert "stevegr@gmail.com" not in out and counts["EMAIL_ADDRESS"] == 1
+
+
+def test_a_keyword_line_does_not_make_a_whole_page_a_listing(redactor):
+    """A WET record writes a page one line per block, with no blank line: a footer's "@handle" or a line
+    that opens with "raise" is no reason to leave the page's addresses and phones unread."""
+    lines = ["Best Moving Companies in New York", "About Us", "Blog", "Search"]
+    lines += [f"Mover {i}: full packing, storage and insured crews." for i in range(12)]
+    lines += ["Seka Moving", "48 Wall St #1100, New York, NY 10005", "Call (212) 555-0148", "@sekamoving"]
+    lines += ["Prices rise in summer, as demand and fuel", "raise costs.", "Contact us for a quote."]
+    out, counts = redactor.redact("\n".join(lines), "en")
+    assert counts.get("STREET_ADDRESS") == 1 and counts.get("PHONE_NUMBER") == 1
+    assert "48 Wall St" not in out and "555-0148" not in out
 
 
 def test_a_contact_block_is_not_a_listing(redactor):

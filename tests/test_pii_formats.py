@@ -91,6 +91,23 @@ def test_a_published_test_card_is_no_phone_in_a_contact_block(redactor, number):
     assert found(redactor, text.replace(number, real), real, "CREDIT_CARD")
 
 
+def test_a_column_of_timestamps_holds_no_card(redactor):
+    """A tracer's microsecond timestamps share their first ten digits; one in ten passes Luhn, and 15
+    digits starting with 1 is UATP's shape. A card written twice, or beside another of its issuer, is one."""
+    stamps = (  # Python's instrumentation HOWTO, SystemTap's output
+        "156641360502280 156641360518804 156641360532797 156641360546807 156641360563367 156641360578365 "
+        "156641360591757 156641360605556 156641360617482 156641360629814 156641360642285 156641360656770"
+    ).split()
+    column = "\n".join(f"{stamp}  function-entry: call_stack.py:f{i}:5" for i, stamp in enumerate(stamps))
+    assert any(luhn_ok(stamp) for stamp in stamps)  # the decoy holds numbers that are card-shaped alone
+    hits = redactor.find_batch([f"The output:\n\n{column}"], ["en"])[0]
+    assert not [h for h in hits if h[2] == "CREDIT_CARD"]
+    first, second = card("41", 16), card("4123456", 16)
+    twice = f"Charge {first} now, and {first} again next month; the old one was {second}."
+    hits = [h for h in redactor.find_batch([twice], ["en"])[0] if h[2] == "CREDIT_CARD"]
+    assert len(hits) == 3
+
+
 # libphonenumber's example numbers of 30 regions, as their own country writes them and as the world does.
 PHONE_REGIONS = (
     "US GB DE FR ES IT NL BE CH AT PT BR MX AR CO CL IN JP CN KR AU NZ ZA IE SE NO DK FI PL CZ".split()
@@ -247,6 +264,9 @@ STREETS = [
         "Blk 5 Lot 6 Sampaguita Street",
     ),
     ("block and lot code", "B14 L09 Rose Street, Pasig City", "B14 L09 Rose Street"),
+    # a letter after the house number (FGDC's address number suffix), a partition of a house
+    ("number suffix", "Mail it to 9005 C Sierra Madre Road, Quezon City.", "9005 C Sierra Madre Road"),
+    ("partitioned house", "Our office moved to 6717 Unit J Olson Boulevard.", "6717 Unit J Olson Boulevard"),
     ("Colombia named axis", "La sede queda en la Avenida La Unión # 49-5, Cali.", "Avenida La Unión # 49-5"),
     (
         "Portuguese title",
@@ -506,6 +526,7 @@ STREET_DECOYS = [
         "Editor-in-Chief\n108 Published Articles\n3824 Edited Articles\nCountries Visited",
     ),
     # the street words of other languages that are English words, or abbreviations of English prose
+    ("a letter after a count", "Top 10 I Love Road Trips; Chapter 3 A Long Road Ahead; 2 A4 Paper Packs."),
     ("English words as types", "Then put 3 eggs in the Instant Pot 6 Quart; the Golf tee 3 is cheap."),
     ("et al.", "H. Touvron et al. Llama 2: open foundation models, e.g. 5 sizes."),
     ("fractions and a dateline", "Mix 1/2 Cup Sugar with 3/4 Inch Bolts.\n12/05/2024 Hà Nội: the release"),

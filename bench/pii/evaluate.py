@@ -165,12 +165,18 @@ def report(
         f"PERSON redactions on documents in a language without a model: {person_there} "
         f"in {len(unmodelled)} documents"
     )
-    damaged = sum(
-        any(s < pe and e > ps for s, e, t, _ in f for ps, pe in d.protected if t not in config.code_entities)
+    touched = [
+        (d, s, e, t)
         for d, f in zip(docs, found, strict=True)
-    )
+        for s, e, t, _ in f
+        if t not in config.code_entities and any(s < pe and e > ps for ps, pe in d.protected)
+    ]
     n_protected = sum(len(d.protected) for d in docs)
+    damaged = len({id(d) for d, *_ in touched})
     print(f"documents with code/math touched: {damaged}/{len(docs)} ({n_protected} code/math spans)")
+    if args.touched:
+        for doc, s, e, t in touched:
+            print(f"    {doc.source_lang:5} {t:15} {context(doc.text, s, e)}")
     dens = {
         kind: sorted(
             density(Counter(t for _, _, t, _ in f), word_count(d.text))
@@ -218,6 +224,7 @@ def main() -> None:
     )
     parser.add_argument("--alarms", action="store_true", help="print every false alarm")
     parser.add_argument("--real", action="store_true", help="list the values redacted on clean documents")
+    parser.add_argument("--touched", action="store_true", help="print every redaction inside code or math")
     args = parser.parse_args()
     docs, unread = build(args.split, args.per_lang)
     config = PiiConfig(person=args.person)

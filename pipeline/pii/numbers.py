@@ -191,8 +191,11 @@ class NumberRecognizer:
             if "+" not in body and "(" not in body and set(re.sub(r"\d", "", body)) <= {" ", "-", "\u00a0"}:
                 if digits in TEST_CARDS:
                     continue  # a published test card is a card that charges no one, never a phone
-                if "CREDIT_CARD" in self.wanted and is_card(
-                    digits, run.groups, CARD_CUE.search(before) is not None
+                cued = CARD_CUE.search(before) is not None
+                if (
+                    "CREDIT_CARD" in self.wanted
+                    and is_card(digits, run.groups, cued)
+                    and (cued or len(run.groups) > 1 or not _in_a_sequence(text, run.start, digits))
                 ):
                     yield Hit(run.start, run.start + len(body), "CREDIT_CARD", 0.9)
                     continue
@@ -269,6 +272,22 @@ class NumberRecognizer:
 
 _CONTACT_REACH = 80  # characters from an e-mail address within which a number is part of the same contact
 _CUE_REACH = 48  # "Contact: Luciano Benjamin Ponce, 58 54 98 55"
+
+
+_SEQUENCE_PREFIX = 10  # digits a card shares with another only by chance: the issuer's six and four more
+
+
+def _in_a_sequence(text: str, start: int, digits: str) -> bool:
+    """Whether another number of the page starts with the same ten digits: a column of timestamps or
+    counters ("156641360502280", "156641360518804", ...), where one value in ten passes Luhn. Two cards of
+    one issuer share six digits; a card repeated is the same number, which does not count."""
+    prefix = digits[:_SEQUENCE_PREFIX]
+    at = text.find(prefix)
+    while at >= 0:
+        if at != start and text[at : at + len(digits)] != digits:
+            return True
+        at = text.find(prefix, at + 1)
+    return False
 
 
 def _cue_before(text: str, run: Run) -> bool:

@@ -13,6 +13,23 @@ Span = tuple[int, int]
 _INDENTED = re.compile(r"^(?:    |\t)[^\n]*(?:\n(?:    |\t)[^\n]*)*\n?", re.MULTILINE)  # indented code lines
 
 
+# The trailer line of a Debian changelog entry (deb-changelog(5)): one space, "--", the maintainer, two
+# spaces, an RFC 5322 date. A machine-read format (dpkg-parsechangelog) that pages quote in <pre> blocks, so
+# it stays exact like the entry's indented lines.
+_CHANGELOG_TRAILER = re.compile(
+    r"^ -- [^\n<>]+ <[^\n<>]+@[^\n<>]+>  (?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), +\d{1,2} [A-Z][a-z]{2} \d{4} "
+    r"\d\d:\d\d:\d\d [+-]\d{4}[ \t]*$",
+    re.MULTILINE,
+)
+
+
+def _changelog_trailers(text: str) -> list[Span]:
+    """Trailer lines of changelog entries; a substring test rules most texts out before the pattern runs."""
+    if " -- " not in text:
+        return []
+    return [m.span() for m in _CHANGELOG_TRAILER.finditer(text)]
+
+
 def _indented_spans(text: str) -> list[Span]:
     """Runs of indented lines. Most texts have none: substring tests in C say so before the line-start
     pattern tries every position."""
@@ -35,6 +52,7 @@ class Regions:
         found = [
             *fenced_spans(text),
             *_indented_spans(text),
+            *_changelog_trailers(text),
             *listing_spans(text),
             *tex_spans(text),
         ]

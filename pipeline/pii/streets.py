@@ -145,6 +145,12 @@ _EN_LEAD_NUMBER = (
     rf"|#{_SP}?(?=\d+,))"
 )
 _EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
+# A piece of text that every lead above holds (a unit, block or building word, "No", "#"): one scan for
+# these before _EN_LEAD tries each position of the window, which most house numbers' windows fail.
+_LEAD_WORDS = re.compile(
+    r"Unit|Apt|Apartment|Suite|Level|Lot|Shop|Flat|Villa|Bl|B\d|Floor|Room|Studio|Tower|Plaza|Cent|House|Court"
+    r"|Residences|Condominium|Mansion|Hall|Place|No|#"
+)
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
 # USPS Publication 28's last line, CITY ST ZIP (the states, territories and military codes of its
 # appendix B): "Detroit, MI 48226" after a street says that the capitalized words before it are a town.
@@ -166,10 +172,14 @@ _EN_STREET = (
     rf"(?:(?:{_NAME_WORD}|{_ORDINAL}|[NSEW]\b|[NS][EW]\b){_SP}+){{1,4}}(?:{_EN_TYPE}s?\b|{alternation(_EN_ABBREVIATIONS)}\b\.?)"
     rf"{_AFTER_TYPE}"
 )
+# The house number's letter written apart (FGDC-STD-016-2011's Address Number Suffix: "123 A Main Street"),
+# or a partition of the house ("1234 Unit B Rizal Street": the Philippines' duplexes).
+_NUMBER_SUFFIX = rf"(?:{_SP}+(?:Unit{_SP}+)?[A-Z](?={_SP}+{_CAP}))?"
 # 1600 Amphitheatre Parkway / 838 Washington Knolls Suite 508 / 12/4 Gandhi Nagar / 2822-A Uranus Street
 _EN_NUMBER_FIRST = re.compile(
     rf"{_EN_LEAD_UNIT}{{0,2}}{_EN_LEAD_NUMBER}?"
-    rf"(?:\d{{1,6}}[A-Za-z]?(?:[/-](?:\d{{1,5}}[A-Za-z]?|[A-Za-z]\b))*|{_BLOCK_LOT}),?{_BREAK}{_EN_STREET}"
+    rf"(?:\d{{1,6}}[A-Za-z]?(?:[/-](?:\d{{1,5}}[A-Za-z]?|[A-Za-z]\b))*{_NUMBER_SUFFIX}|{_BLOCK_LOT}),?{_BREAK}"
+    rf"{_EN_STREET}"
     rf"{_POST_DIRECTION}{_UNIT}{_UNIT_LINE}"
     rf"(?:,?{_BREAK}RD{_SP}+\d{{1,3}}\b)?"  # NZ Post rural delivery: 26 Shaw-Baker Track RD 10
     # Yakal Estates, Palanan Avenue / 15th Avenue, Pluto Estates Phase 4 / Canopus Homes 6, 2nd Drive: a
@@ -710,7 +720,8 @@ class _Page:
             and not (text[at - 1 : at] == "," and text[at - 2 : at - 1].isdigit())
             and not (_ZERO.match(text, at) and not self._labelled(at))
         ):
-            lead = _EN_LEAD.search(text, max(0, at - _LEAD_REACH), at)
+            window = max(0, at - _LEAD_REACH)
+            lead = _EN_LEAD.search(text, window, at) if _LEAD_WORDS.search(text, window, at) else None
             start = lead.start() if lead else at
             matches = [
                 _EN_NUMBER_FIRST.match(text, start),
