@@ -295,6 +295,12 @@ THEMES = {
 }
 
 
+def _is_permalink(a: etree._Element) -> bool:
+    """A heading's permalink anchor (Sphinx's "¶", a "#"): a link to a fragment whose text is a symbol."""
+    text = "".join(a.itertext()).strip()
+    return (a.get("href") or "").startswith("#") and re.fullmatch(r"\W{1,2}", text) is not None
+
+
 class PageComposer:
     """Writes one composed page: template boilerplate around a real article, truth recorded as it goes."""
 
@@ -419,6 +425,9 @@ class PageComposer:
                 if closing:
                     if el is not block:
                         pieces[-1] += el.tail or ""
+                    continue
+                if el.tag == "a" and _is_permalink(el):
+                    pieces[-1] += el.tail or ""  # a heading's "¶": neither article text nor boilerplate
                     continue
                 if el is not block and (
                     el.get("class") == "x-truth-math"
