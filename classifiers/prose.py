@@ -97,10 +97,10 @@ def _code_shaped(line: str) -> bool:
 
 def _is_listing(lines: list[str]) -> bool:
     """Whether a block of stripped, non-empty lines is a listing: a prompt or statement keyword on one
-    line, unless the block is mostly text with that line alone among its lines (a WET record writes a
-    page as one block: "raise costs." or "@handle" in a footer); line numbers; or at least two lines and
-    most of them code-shaped. One symbol-heavy line is not enough: a contact line ("Tel: +44 (0)20 7946
-    0958") has a code line's share of symbols."""
+    line, unless code is under a quarter of the lines and most of them are words (a WET record writes a
+    page as one block: "raise costs." or "@handle" in a footer is no listing); line numbers; or at least
+    two lines and most of them code-shaped. One symbol-heavy line is not enough: a contact line ("Tel:
+    +44 (0)20 7946 0958") has a code line's share of symbols."""
     opens = list(map(_opens_statement, lines))
     if any(opens):
         code = sum(opened or _code_shaped(line) for opened, line in zip(opens, lines, strict=True))

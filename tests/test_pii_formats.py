@@ -264,6 +264,9 @@ STREETS = [
         "Blk 5 Lot 6 Sampaguita Street",
     ),
     ("block and lot code", "B14 L09 Rose Street, Pasig City", "B14 L09 Rose Street"),
+    # a building or a numbered building before the house number
+    ("building first", "Deliver to Mcgee Building, 35 Rizal Street.", "Mcgee Building, 35 Rizal Street"),
+    ("numbered building", "Ship to Building 5, 12 Smith Street, Sydney.", "Building 5, 12 Smith Street"),
     # a letter after the house number (FGDC's address number suffix), a partition of a house
     ("number suffix", "Mail it to 9005 C Sierra Madre Road, Quezon City.", "9005 C Sierra Madre Road"),
     ("partitioned house", "Our office moved to 6717 Unit J Olson Boulevard.", "6717 Unit J Olson Boulevard"),

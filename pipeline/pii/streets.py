@@ -121,14 +121,18 @@ _POST_DIRECTION = rf"(?:{_SP}+(?:North|South|East|West|NE|NW|SE|SW|N|S|E|W)\b(?!
 _NAME_WORD = rf"(?!{_UNIT_WORD}(?:\.|{_SP}*\d)){_WORD}"  # a word of a street's name, not "Suite 5" after it
 # A unit, lot or block before the house number: Unit 5, 12 Smith St (Australia Post); Blk 5 Lot 6 (the
 # Philippines); India Post's house, flat, plot and door numbers (H.No. 12-3-45, #12, Flat No. 3B).
-_BUILDING = (
-    "(?:Building|Bldg|Tower|Towers|Suites|Plaza|Center|Centre|House|Court|Residences|Apartment|Apartments|"
-    "Condominium|Condominiums|Mansion|Mansions|Hall|Place)"
-)
+_BUILDING_WORDS = (
+    "Building Bldg Tower Towers Suites Plaza Center Centre House Court Residences Apartment Apartments "
+    "Condominium Condominiums Mansion Mansions Hall Place"
+).split()
+_BUILDING = f"(?:{'|'.join(_BUILDING_WORDS)})"
 # Block and lot, the house number of the Philippines' subdivisions: "B14 L09 Rose Street", "Blk 5 Lot 6"
 _BLOCK_LOT = rf"(?:B|Blk\.?{_SP}*)\d{{1,3}},?{_SP}+(?:L|Lot\.?{_SP}*)\d{{1,3}}\b"
+_LEAD_UNIT_WORDS = (
+    "Unit Apt Apartment Suite Level Lot Shop Flat Villa Blk Block Bldg Building Floor Room Studio".split()
+)
 _EN_LEAD_UNIT = (
-    rf"(?:(?:Unit|Apt|Apartment|Suite|Level|Lot|Shop|Flat|Villa|Blk|Block|Bldg|Building|Floor|Room|Studio)\.?"
+    rf"(?:(?:{'|'.join(_LEAD_UNIT_WORDS)})\.?"
     rf"{_SP}*\d{{1,5}}[A-Za-z]?{_SP}*[,/]?{_BREAK}?"
     rf"|{_BLOCK_LOT}{_SP}+"
     # 7th Floor Larsen Building, / 7F Cucumber Suites, / Mcgee Building, (a building before the street)
@@ -145,12 +149,9 @@ _EN_LEAD_NUMBER = (
     rf"|#{_SP}?(?=\d+,))"
 )
 _EN_LEAD = re.compile(rf"(?:{_EN_LEAD_UNIT}{{1,2}}{_EN_LEAD_NUMBER}?|{_EN_LEAD_NUMBER})$")
-# A piece of text that every lead above holds (a unit, block or building word, "No", "#"): one scan for
-# these before _EN_LEAD tries each position of the window, which most house numbers' windows fail.
-_LEAD_WORDS = re.compile(
-    r"Unit|Apt|Apartment|Suite|Level|Lot|Shop|Flat|Villa|Bl|B\d|Floor|Room|Studio|Tower|Plaza|Cent|House|Court"
-    r"|Residences|Condominium|Mansion|Hall|Place|No|#"
-)
+# What every lead above holds: a unit or building word, a block ("B14"), "No" (every house-number word ends
+# so) or "#". One scan for these before _EN_LEAD tries each position of the window, which most fail.
+_LEAD_WORDS = re.compile("|".join((*_LEAD_UNIT_WORDS, *_BUILDING_WORDS, r"B\d", "No", "#")))
 _ORDINAL = r"\d{1,3}(?:st|nd|rd|th)"  # 350 5th Avenue
 # USPS Publication 28's last line, CITY ST ZIP (the states, territories and military codes of its
 # appendix B): "Detroit, MI 48226" after a street says that the capitalized words before it are a town.
