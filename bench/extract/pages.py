@@ -24,6 +24,8 @@ from urllib.parse import quote
 
 from lxml import etree
 
+from pipeline.extract.blocks import is_permalink
+
 DOC = Path("/usr/share/doc")
 # (name, folder, glob): Debian packages python3-doc, python-scipy-doc, python-sympy-doc,
 # python-statsmodels-doc, python-mpmath-doc, octave-doc, git-doc, debian-reference-en, maxima-doc,
@@ -295,12 +297,6 @@ THEMES = {
 }
 
 
-def _is_permalink(a: etree._Element) -> bool:
-    """A heading's permalink anchor (Sphinx's "¶", a "#"): a link to a fragment whose text is a symbol."""
-    text = "".join(a.itertext()).strip()
-    return (a.get("href") or "").startswith("#") and re.fullmatch(r"\W{1,2}", text) is not None
-
-
 class PageComposer:
     """Writes one composed page: template boilerplate around a real article, truth recorded as it goes."""
 
@@ -426,7 +422,7 @@ class PageComposer:
                     if el is not block:
                         pieces[-1] += el.tail or ""
                     continue
-                if el.tag == "a" and _is_permalink(el):
+                if el.tag == "a" and is_permalink(el):
                     pieces[-1] += el.tail or ""  # a heading's "¶": neither article text nor boilerplate
                     continue
                 if el is not block and (
