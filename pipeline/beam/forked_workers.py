@@ -221,11 +221,13 @@ def _descriptor(url: str) -> str:
 def forked_runner():
     """An FnApiRunner whose workers come from the worker server: run it inside `worker_server`, with
     `--direct_num_workers` > 1 and the in-memory running mode (the other modes replace the environment)."""
-    from apache_beam.runners.portability.fn_api_runner import FnApiRunner, fn_runner
+    from apache_beam.runners.portability.fn_api_runner import fn_runner
     from apache_beam.transforms.environments import python_sdk_capabilities
 
+    from pipeline.beam.shared_stages import SharedStagesRunner
+
     logging.getLogger(fn_runner.__name__).addFilter(_no_mode_warning)  # added once, however many runners
-    return FnApiRunner(default_environment=ForkedEnvironment(capabilities=python_sdk_capabilities()))
+    return SharedStagesRunner(default_environment=ForkedEnvironment(capabilities=python_sdk_capabilities()))
 
 
 @contextmanager

@@ -10,7 +10,9 @@ redacted where it is contact data; under `all` wherever the page repeats it.
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -243,14 +245,16 @@ class PersonNames:
         self.models = dict(models) if mode != "none" else {}
         self.batch_size = batch_size
         self.candidates = NameCandidates(software_names)
-        self._loaded: dict[str, Language] = {}
 
     def nlp(self, lang: str) -> Language:
-        """The NER pipeline of `lang`'s model, loaded once per model name."""
-        name = self.models[lang]
-        if name not in self._loaded:
-            self._loaded[name] = load_ner(name)
-        return self._loaded[name]
+        """The NER pipeline of `lang`'s model."""
+        return load_ner(self.models[lang])
+
+    def load(self) -> None:
+        """Loads every configured model now (a stage's setup), not at the first name candidate: a local
+        worker server loads them once for all the workers it forks."""
+        for lang in self.models:
+            self.nlp(lang)
 
     def add_candidates(self, page: Page) -> None:
         """Fill `page.candidates`: nothing without a model for the page's language."""
@@ -315,11 +319,12 @@ class PersonNames:
                 job = (index, at, at - start, phrase, evidence)
                 jobs.setdefault(page.lang, []).append((page.text[start:end], job))
         for lang, lang_jobs in jobs.items():
-            for doc, (index, at, offset, phrase, evidence) in self.nlp(lang).pipe(
-                lang_jobs, as_tuples=True, batch_size=self.batch_size
-            ):
-                if self.candidates.confirm(doc, offset, phrase, evidence):
-                    found[index].append((phrase, at))
+            with _NER_LOCK:  # one pipeline per process, and a runner may run bundles in threads
+                for doc, (index, at, offset, phrase, evidence) in self.nlp(lang).pipe(
+                    lang_jobs, as_tuples=True, batch_size=self.batch_size
+                ):
+                    if self.candidates.confirm(doc, offset, phrase, evidence):
+                        found[index].append((phrase, at))
         for page, names in zip(pages, found, strict=True):
             if self.mode == "all":
                 spans = list(_occurrences(page.text, {phrase for phrase, _ in names}, page.regions))
@@ -360,8 +365,13 @@ def _occurrences(text: str, names: set[str], regions: Regions) -> Iterator[tuple
             yield match.span()
 
 
+_NER_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=8)
 def load_ner(model: str) -> Language:
-    """A spaCy pipeline with only what NER needs; the parser, tagger and lemmatizer would triple the cost."""
+    """A spaCy pipeline with only what NER needs (the parser, tagger and lemmatizer would triple the cost),
+    loaded once per process and shared by its redactors (a worker server's load serves every worker)."""
     nlp = spacy.load(model, exclude=["parser", "tagger", "lemmatizer", "attribute_ruler", "senter"])
     # The small and medium English models give ner a tok2vec of its own: the shared one then feeds no one
     # and is a third of the time (same entities without it, bench/pii).

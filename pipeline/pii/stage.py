@@ -57,6 +57,7 @@ class PiiStage(Stage):
             from pipeline.pii.redactor import PiiRedactor  # spaCy and presidio: in workers, not the launcher
 
             self.redactor = PiiRedactor(self.settings)
+            self.redactor.names.load()
 
     def process(self, doc: Document) -> list[str]:
         return self.process_batch([doc])[0]
