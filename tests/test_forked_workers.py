@@ -11,8 +11,9 @@ import pytest
 from apache_beam.options.pipeline_options import PipelineOptions
 from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 
-from pipeline.beam.forked_workers import forked_runner, our_dofns, worker_server
+from pipeline.beam.forked_workers import forked_runner, our_dofns
 from pipeline.beam.runner import run_stage
+from pipeline.beam.worker_server import worker_server
 from pipeline.stage import Stage
 from schemas.document import Document
 

@@ -15,8 +15,9 @@ from apache_beam.testing.util import BeamAssertException, assert_that, equal_to
 from apache_beam.transforms import core, window
 from apache_beam.utils.windowed_value import WindowedValue
 
-from pipeline.beam.forked_workers import forked_runner, our_dofns, worker_server
+from pipeline.beam.forked_workers import forked_runner, our_dofns
 from pipeline.beam.shared_stages import _Pieces, cheap_parts
+from pipeline.beam.worker_server import worker_server
 
 pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 

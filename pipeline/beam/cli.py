@@ -55,12 +55,15 @@ def main(argv: list[str] | None = None) -> int:
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--format", choices=("plain", "markdown"), default="plain")
 
+    argv = list(sys.argv[1:] if argv is None else argv)
+    chosen = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in ANALYSIS_COMMANDS.items():
-        importlib.import_module(module).add_arguments(sub.add_parser(name, help=help_text))
+        command = sub.add_parser(name, help=help_text)
+        if name == chosen:  # some import Beam (a second): `run` starts its worker server before that
+            importlib.import_module(module).add_arguments(command)
 
     add_classifier_commands(sub)
 
-    argv = list(sys.argv[1:] if argv is None else argv)
     passthrough = argv[argv.index("--") + 1 :] if "--" in argv else []
     argv = argv[: argv.index("--")] if "--" in argv else argv
     args, beam_args = parser.parse_known_args(argv)

@@ -7,12 +7,13 @@ limit), the output directory and every model or file a stage needs (`Stage.check
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
 import threading
 import time
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 
 from pipeline.beam.progress import Monitor
@@ -107,9 +108,18 @@ def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> int:
 
 
 def run(request: RunRequest) -> int:
+    from pipeline.beam.worker_server import worker_server
+
+    with ExitStack() as stack:
+        # The worker server starts before Beam is imported here (a second of the launcher's start), so its
+        # own start and imports overlap the launcher's; `_run` checks the options Beam parses.
+        early = not request.dry_run and _asks_for_forked_workers(request.beam_flags)
+        return _run(request, stack, stack.enter_context(worker_server()) if early else None)
+
+
+def _run(request: RunRequest, stack: ExitStack, server) -> int:
     from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
 
-    from pipeline.beam.forked_workers import worker_server
     from pipeline.beam.outputs import OutputError, prepare_output
 
     options = PipelineOptions(request.beam_flags)
@@ -126,10 +136,12 @@ def run(request: RunRequest) -> int:
         except OutputError as exc:
             raise UsageError(str(exc)) from None
     forked = not request.dry_run and _forks_workers(options, runner)
-    server = None
+    if forked and server is None:  # Beam's own flags asked for the workers
+        from pipeline.beam.worker_server import worker_server
+
+        server = stack.enter_context(worker_server())
     try:
-        with worker_server() if forked else nullcontext() as server:  # its imports overlap the graph's build
-            return _run_graph(request, options, runner, server, total_bytes)
+        return _run_graph(request, options, runner, server if forked else None, total_bytes)
     except BaseException:  # the worker server interrupts the run when a worker dies
         if server is None or not server.deaths:
             raise
@@ -178,6 +190,24 @@ def _run_graph(request: RunRequest, options, runner: str, server, total_bytes: i
     if message:
         print(message, file=sys.stderr)
     return status
+
+
+def _asks_for_forked_workers(flags: list[str]) -> bool:
+    """`_forks_workers` read from the flags as given, before Beam is imported to parse them."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--runner")
+    parser.add_argument("--direct_num_workers", type=int, default=1)
+    parser.add_argument("--direct_running_mode")
+    try:
+        given, _ = parser.parse_known_args(flags)
+    except SystemExit:  # a malformed value: Beam's own parse reports it
+        return False
+    return (
+        given.runner == "FnApiRunner"
+        and given.direct_running_mode == "multi_processing"
+        and given.direct_num_workers > 1
+        and hasattr(os, "fork")
+    )
 
 
 def _forks_workers(options, runner: str) -> bool:
