@@ -42,6 +42,11 @@ def _spread_over(min_bundles: int, workers: int):
     return check
 
 
+def _at_most(counts, limit: int) -> None:
+    if counts[0] > limit:
+        raise BeamAssertException(f"a small input ran in {counts[0]} bundles")
+
+
 def test_a_reshuffled_input_is_pulled_in_parts_by_every_worker() -> None:
     pipeline = beam.Pipeline(runner=forked_runner(), options=PipelineOptions(["--direct_num_workers=2"]))
     tasks = pipeline | beam.Create(range(32)) | beam.Reshuffle()
@@ -49,6 +54,9 @@ def test_a_reshuffled_input_is_pulled_in_parts_by_every_worker() -> None:
     assert_that(rows | beam.Map(lambda row: row[0]), equal_to(list(range(32))), label="EachOnce")
     # guided parts of 32 tasks over 2 workers: 8, 6, 5, 4, 3, 2, 1, 1, 1, 1
     assert_that(rows, _spread_over(min_bundles=10, workers=2), label="Spread")
+    small = tasks | beam.Map(lambda x: (x % 8, x)) | beam.GroupByKey() | "WhereSmall" >> beam.ParDo(_Where())
+    bundles = small | beam.Map(lambda row: row[1]) | beam.Distinct() | beam.combiners.Count.Globally()
+    assert_that(bundles, lambda counts: _at_most(counts, 2), label="SmallDealt")
     empty = pipeline | "Nothing" >> beam.Create([]) | "Group" >> beam.GroupByKey()
     total = empty | beam.Map(lambda kv: 1) | beam.CombineGlobally(sum)
     assert_that(total, equal_to([0]), label="EmptyStillRuns")

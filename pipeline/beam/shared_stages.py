@@ -2,9 +2,9 @@
 
 FnApiRunner cuts a stage's input into one part per worker and waits for the slowest. Parts of equal size
 are not of equal cost (a range of a WARC file costs what its pages do, and one core of a shared host may
-run slower for a while), so one worker could idle for seconds at the end of every large stage. Here the
-input is cut into up to PARTS_PER_WORKER parts a worker where that needs no decoding (a shuffle's keys, or
-the chunks upstream bundles wrote), and each worker pulls the next part when it finishes one. Stages,
+run slower for a while), so one worker could idle for seconds at the end of every large stage. Here a
+large input is cut where that needs no decoding (a shuffle's keys, or the chunks upstream bundles wrote)
+and each worker pulls the next part when it finishes one, the parts shrinking toward the end. Stages,
 coders and outputs stay FnApiRunner's; only which worker runs which part, and when, changes.
 """
 
@@ -21,8 +21,8 @@ from apache_beam.runners.portability.fn_api_runner.execution import GroupingBuff
 from apache_beam.runners.portability.fn_api_runner.fn_runner import BundleManager, ParallelBundleManager
 from apache_beam.utils import thread_pool_executor
 
-# A part's round trip through the launcher costs ~10-20 ms: the documents' stages (20-30 MB on the real
-# 1,543 pages) go in 8 parts a worker of 0.3-0.8 s each.
+# Each part idles its worker ~0.1 s (the launcher takes its outputs in before the next goes out): the
+# documents' stages (20-30 MB on the real 1,543 pages) are cut in 8 parts a worker of 0.3-0.8 s each.
 PARTS_PER_WORKER = 8
 # Inputs below this go one part a worker: the small stages (joins, counts, the components' rounds) read
 # under 4 MB there, and pulled they took ~1.5 s longer in all.
