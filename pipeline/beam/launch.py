@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 import time
-from contextlib import ExitStack, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from pipeline.beam.progress import Monitor
@@ -110,15 +110,15 @@ def list_inputs(patterns: list[str], timeout_s: float = LIST_TIMEOUT_S) -> int:
 def run(request: RunRequest) -> int:
     from pipeline.beam.worker_server import worker_server
 
-    with ExitStack() as stack:
-        # The worker server starts before Beam is imported here (a second of the launcher's start), so its
-        # own start and imports overlap the launcher's; `_run` checks the options Beam parses.
-        early = not request.dry_run and _asks_for_forked_workers(request.beam_flags)
-        return _run(request, stack, stack.enter_context(worker_server()) if early else None)
+    # Decided from the flags as given, before Beam is imported to parse them (a second of the launcher's
+    # start): the worker server's own start and imports overlap the launcher's.
+    forked = not request.dry_run and _forks_workers(request.beam_flags)
+    with worker_server() if forked else nullcontext() as server:
+        return _run(request, server)
 
 
-def _run(request: RunRequest, stack: ExitStack, server) -> int:
-    from apache_beam.options.pipeline_options import PipelineOptions, StandardOptions
+def _run(request: RunRequest, server) -> int:
+    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
 
     from pipeline.beam.outputs import OutputError, prepare_output
 
@@ -128,6 +128,8 @@ def _run(request: RunRequest, stack: ExitStack, server) -> int:
         _check_gcs_locations(options)
         # Beam's translation-only mode: the Dataflow job is built offline and never submitted
         options = PipelineOptions([*request.beam_flags, "--dry_run=True"])
+    if server is not None:  # the runner's environment, not the mode, picks the workers
+        options.view_as(DirectOptions).direct_running_mode = "in_memory"
     total_bytes = 0
     if not request.dry_run:
         total_bytes = list_inputs(request.inputs)
@@ -135,13 +137,8 @@ def _run(request: RunRequest, stack: ExitStack, server) -> int:
             prepare_output(request.output, request.overwrite, request.resume)
         except OutputError as exc:
             raise UsageError(str(exc)) from None
-    forked = not request.dry_run and _forks_workers(options, runner)
-    if forked and server is None:  # Beam's own flags asked for the workers
-        from pipeline.beam.worker_server import worker_server
-
-        server = stack.enter_context(worker_server())
     try:
-        return _run_graph(request, options, runner, server if forked else None, total_bytes)
+        return _run_graph(request, options, runner, server, total_bytes)
     except BaseException:  # the worker server interrupts the run when a worker dies
         if server is None or not server.deaths:
             raise
@@ -192,8 +189,9 @@ def _run_graph(request: RunRequest, options, runner: str, server, total_bytes: i
     return status
 
 
-def _asks_for_forked_workers(flags: list[str]) -> bool:
-    """`_forks_workers` read from the flags as given, before Beam is imported to parse them."""
+def _forks_workers(flags: list[str]) -> bool:
+    """Local multi-processing runs take their workers from a warm worker server (`forked_workers`) instead
+    of Beam's fresh interpreters."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--runner")
     parser.add_argument("--direct_num_workers", type=int, default=1)
@@ -203,25 +201,11 @@ def _asks_for_forked_workers(flags: list[str]) -> bool:
     except SystemExit:  # a malformed value: Beam's own parse reports it
         return False
     return (
-        given.runner == "FnApiRunner"
+        given.runner in (None, "FnApiRunner")
         and given.direct_running_mode == "multi_processing"
-        and given.direct_num_workers > 1
+        and (given.direct_num_workers or 1) > 1
         and hasattr(os, "fork")
     )
-
-
-def _forks_workers(options, runner: str) -> bool:
-    """Local multi-processing runs take their workers from a warm worker server (`forked_workers`) instead
-    of Beam's fresh interpreters."""
-    from apache_beam.options.pipeline_options import DirectOptions
-
-    direct = options.view_as(DirectOptions)
-    if runner != "FnApiRunner" or direct.direct_running_mode != "multi_processing" or not hasattr(os, "fork"):
-        return False
-    if (direct.direct_num_workers or 1) < 2:
-        return False
-    direct.direct_running_mode = "in_memory"  # the runner's environment, not the mode, picks the workers
-    return True
 
 
 def _dry_run(pipeline, runner: str) -> int:
