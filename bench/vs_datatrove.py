@@ -42,7 +42,8 @@ sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared" / "webpages-dev"
 DATATROVE = ["datatrove==0.10.1", "trafilatura==1.11.0", "warcio==1.8.1", "faust-cchardet==3.2.0",
              "python-magic==0.4.27", "fasttext-numpy2-wheel==0.9.2", "nltk==3.10.4", "orjson==3.13.0",
-             "spacy==3.8.18", "lxml_html_clean==0.4.6"]
+             "spacy==3.8.18", "lxml_html_clean==0.4.6",
+             "pyahocorasick==2.3.1", "fasteners==0.20", "tldextract==5.4.0"]  # URLFilter's
 # Debian's HTML manuals: prose, API references with code, and math (the same packages as bench/extract).
 DEBIAN = [("/usr/share/doc/python3/html/library/*.html", 350), ("/usr/share/debian-reference/*.html", 100),
           ("/usr/share/doc/python-scipy-doc/html/reference/generated/*.html", 250),
@@ -104,7 +105,7 @@ def corpus(name: str, workdir: Path) -> tuple[Path, str, int]:
 
 def datatrove_python(venv: Path) -> str:
     python = venv / "bin" / "python"
-    probe = [python, "-c", "import datatrove, lxml_html_clean"]
+    probe = [python, "-c", "import datatrove, lxml_html_clean, ahocorasick, tldextract"]
     if not python.exists() or subprocess.run(probe, capture_output=True).returncode:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([python, "-m", "pip", "install", "--quiet", *DATATROVE], check=True)
