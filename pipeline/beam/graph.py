@@ -19,10 +19,12 @@ import apache_beam as beam
 from classifiers.domain import DomainRouter
 from classifiers.langid import LangId
 from classifiers.scorers import scoring_stages
+from pipeline.beam import engine_tuning
 from pipeline.beam.dedup import DocumentDedup, MinHashDedup, url_members
 from pipeline.beam.finish import RunFacts, write_run
 from pipeline.beam.ingest import IngestFn, staging_dir
 from pipeline.beam.runner import COST, ERRORS, REJECTED, run_stage
+from pipeline.beam.singletons import combined, counted
 from pipeline.beam.sources import PlanReads
 from pipeline.pii.stage import PiiStage
 from pipeline.registry import build_filters
@@ -54,8 +56,8 @@ class _CorpusValue(beam.CombineFn):
         return builder.finalize()
 
 
-def _in_sample(doc: Document, rate: float) -> bool:
-    return stable_hash(doc.id) < rate * 2**64
+def _in_sample(doc: Document, total: int, sample_docs: int) -> bool:
+    return total <= sample_docs or stable_hash(doc.id) < sample_docs / total * 2**64
 
 
 class _Graph:
@@ -103,21 +105,18 @@ class _Graph:
 
     def corpus_value(self, kept, stage: Stage, sample_docs: int):
         kept, _ = self.unflagged(kept, f"{stage.name}Corpus")
-        return beam.pvalue.AsSingleton(corpus_value(kept, stage, sample_docs))
+        return corpus_value(kept, stage, sample_docs)
 
 
 def corpus_value(docs, stage: Stage, sample_docs: int):
-    """The stage's corpus value (a singleton PCollection) over a hash sample of about `sample_docs`
+    """The stage's corpus value (a singleton side input) over a hash sample of about `sample_docs`
     documents: deterministic, the same whatever the order documents arrive in, and never more than one
     accumulator a bundle. Also what `curate reference` builds from a chosen corpus."""
     name = stage.name
-    count = docs | f"{name}Count" >> beam.combiners.Count.Globally()
-    rate = count | f"{name}Rate" >> beam.Map(lambda n: min(1.0, sample_docs / n) if n else 1.0)
-    return (
-        docs
-        | f"{name}Sample" >> beam.Filter(_in_sample, rate=beam.pvalue.AsSingleton(rate))
-        | f"{name}Value" >> beam.CombineGlobally(_CorpusValue(stage))
+    sample = docs | f"{name}Sample" >> beam.Filter(
+        _in_sample, total=counted(docs, f"{name}Count"), sample_docs=sample_docs
     )
+    return combined(sample, f"{name}Value", _CorpusValue(stage))
 
 
 def build_pipeline(
@@ -125,6 +124,7 @@ def build_pipeline(
 ) -> list[str]:
     """Adds the whole curation graph to `p`; returns the step names in order. With `resume`, read tasks
     an earlier run with the same settings finished are read from its staged outcome (`ingest`)."""
+    engine_tuning.install()
     g = _Graph(cfg)
     views = TextViews(make_tokenizer(cfg.tokens.tokenizer))
     langid, domain = cfg.classifiers["langid"], cfg.classifiers["domain"]
@@ -139,7 +139,11 @@ def build_pipeline(
     g.rejected.append(ingested[REJECTED])
     g.errors.append(ingested[ERRORS])
     g.costs.append(ingested[COST])
-    records = (kept, ingested[REJECTED], ingested[ERRORS]) | "Records" >> beam.Flatten()
+    # counted where they are made: a Flatten of the documents would be written out and read back whole
+    input_counts = tuple(
+        out | f"CountInput{i}" >> beam.Map(lambda _: ("input", 1))
+        for i, out in enumerate((kept, ingested[REJECTED], ingested[ERRORS]))
+    )
 
     urls = kept | "UrlKeys" >> beam.FlatMap(url_members, settings=cfg.dedup)
     # Domain before language id: code and formulas blur the language score, and math and code pages
@@ -173,7 +177,7 @@ def build_pipeline(
         patterns=inputs,
         stage_names=g.names,
         files=plan["files"],
-        input_count=records | "CountInput" >> beam.Map(lambda r: ("input", 1)),
+        input_counts=input_counts,
         stats=g.stats,
         costs=g.costs,
     )

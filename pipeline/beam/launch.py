@@ -118,16 +118,17 @@ def run(request: RunRequest) -> int:
 
 
 def _run(request: RunRequest, server) -> int:
-    from apache_beam.options.pipeline_options import DirectOptions, PipelineOptions, StandardOptions
+    from apache_beam.options.pipeline_options import DirectOptions, StandardOptions
 
+    from pipeline.beam.engine_tuning import GraphOptions
     from pipeline.beam.outputs import OutputError, prepare_output
 
-    options = PipelineOptions(request.beam_flags)
+    options = GraphOptions(request.beam_flags)
     runner = options.view_as(StandardOptions).runner or "FnApiRunner"
     if request.dry_run and runner == "DataflowRunner":
         _check_gcs_locations(options)
         # Beam's translation-only mode: the Dataflow job is built offline and never submitted
-        options = PipelineOptions([*request.beam_flags, "--dry_run=True"])
+        options = GraphOptions([*request.beam_flags, "--dry_run=True"])
     if server is not None:  # the runner's environment, not the mode, picks the workers
         options.view_as(DirectOptions).direct_running_mode = "in_memory"
     total_bytes = 0
