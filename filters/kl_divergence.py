@@ -152,7 +152,9 @@ class ReferenceBuilder(CorpusBuilder):
 
     def finalize(self) -> UnigramReference:
         """The `max_vocab` most frequent tokens (ties by token, for determinism), calibrated."""
-        top = sorted(self.counts.items(), key=lambda item: (-item[1], item[0]))[: self.max_vocab]
+        top = self.counts.items()
+        if len(self.counts) > self.max_vocab:  # a sort of the whole vocabulary only when it is cut
+            top = heapq.nsmallest(self.max_vocab, top, key=lambda item: (-item[1], item[0]))
         reference = UnigramReference(dict(top), self.smoothing, self.views.tokenizer_id)
         reference.calibration_scores = sorted(reference.score(c)[0] for _, c in self.calibration)
         return reference

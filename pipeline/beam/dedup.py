@@ -17,6 +17,7 @@ with the same marks.
 from __future__ import annotations
 
 import math
+import pickle
 from typing import Any
 
 import apache_beam as beam
@@ -31,6 +32,7 @@ from classifiers.prose import is_code_line
 from pipeline.beam.components import ConnectedComponents, DistinctPairs
 from pipeline.beam.joins import JoinOne, LinkToBest
 from pipeline.beam.runner import COST, ERRORS, REJECTED, CostMeter
+from pipeline.beam.singletons import counted
 from pipeline.dedup.keys import (
     key63,
     line_hashes,
@@ -127,6 +129,9 @@ def _duplicates(members, stage: str):
     )
 
 
+_PROTOCOL = pickle.HIGHEST_PROTOCOL
+
+
 class _Apply(beam.DoFn):
     """Applies the verdicts of one document and routes it: kept, or rejected by its first dedup rule."""
 
@@ -146,7 +151,7 @@ class _Apply(beam.DoFn):
         doc, verdicts, per_line = None, [], None
         for tag, value in grouped:
             if tag == "doc":
-                doc = value
+                doc = pickle.loads(value)
             elif tag == "lines":
                 per_line = value
             else:
@@ -198,8 +203,11 @@ def _apply_verdicts(
 ):
     """The one shuffle of full documents: each meets its verdicts (and its line hashes, when `lines` has
     them) by id. Returns (kept, rejected, errors, costs)."""
+    # Pickled here, unpickled once in `_Apply`: FnApiRunner writes a Flatten out and reads it back, and
+    # its launcher regroups the shuffle's elements; as bytes a document crosses both without being
+    # decoded and encoded at each.
     parts = [
-        docs | f"{label}Docs" >> beam.MapTuple(lambda i, d: (i, ("doc", d))),
+        docs | f"{label}Docs" >> beam.MapTuple(lambda i, d: (i, ("doc", pickle.dumps(d, _PROTOCOL)))),
         verdicts | f"{label}Verdicts" >> beam.MapTuple(lambda i, v: (i, ("verdict", v))),
     ]
     if lines is not None:
@@ -286,7 +294,7 @@ class _FrequentLines(beam.PTransform):
 
     def expand(self, records):
         line = self.line
-        total = pvalue.AsSingleton(records | "CountDocs" >> beam.combiners.Count.Globally())
+        total = counted(records, "CountDocs")
         frequent = pvalue.AsSingleton(
             records
             | "CountInBundle" >> beam.ParDo(_CountLines(line), total=total)

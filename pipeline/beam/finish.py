@@ -77,7 +77,7 @@ class RunFacts:
     patterns: list[str]
     stage_names: list[str]
     files: object  # PCollection of (path, size)
-    input_count: object  # PCollection of ("input", n) pairs
+    input_counts: tuple  # PCollections of ("input", n) pairs
     stats: list = field(default_factory=list)  # PCollections of ("<stage>.<stat>", n) pairs
     costs: list = field(default_factory=list)  # PCollections of (step, cpu µs, wall µs) per worker bundle
 
@@ -99,7 +99,7 @@ def write_run(output: str, cfg: Config, kept, rejected, errors, facts: RunFacts)
     ]
     counts = (
         (
-            facts.input_count,
+            *facts.input_counts,
             rows
             | "Originals" >> beam.Filter(lambda d: d.copy_of is None)
             | "KeptCounts" >> beam.FlatMap(decided_counts),

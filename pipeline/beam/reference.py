@@ -54,7 +54,8 @@ def run(args, beam_flags: list[str]) -> int:
             >> beam.ParDo(IngestFn(cfg, None, False)).with_outputs(REJECTED, ERRORS, main="kept")
         ).kept
         reference = corpus_value(docs, stage, cfg.filters["kl"].sample_docs)
-        _ = reference | "Save" >> beam.Map(lambda ref: ref.save(out))
+        save = beam.Map(lambda _, ref: ref.save(out), ref=reference)
+        _ = p | "Once" >> beam.Create([None]) | "Save" >> save
     saved = UnigramReference.load(out)
     print(
         f"wrote {out}: {len(saved.counts):,} tokens in the vocabulary ({sum(saved.counts.values()):,} "

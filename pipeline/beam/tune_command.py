@@ -90,7 +90,7 @@ def write_tuned(run: StoredRun, cfg: Config, output: str, beam_args: list[str]) 
             stage_names=run.stage_names,
             files=p
             | "InputFiles" >> beam.Create([(f["path"], f["bytes"]) for f in manifest["inputs"]["files"]]),
-            input_count=p | "InputCount" >> beam.Create([("input", manifest["counts"]["input"])]),
+            input_counts=(p | "InputCount" >> beam.Create([("input", manifest["counts"]["input"])]),),
             stats=[p | "Stats" >> beam.Create(sorted(manifest.get("dedup", {}).items()))],
         )
         write_run(output, cfg, decided.kept, decided[REJECTED], errors, facts)

@@ -140,8 +140,9 @@ def line_key(bucket: int, line_hash: int) -> int:
 
 
 def line_hashes(text: str, lines: list[str] | None = None) -> list[int | None]:
-    """Per line of `text` (split on "\\n"), the hash of its ccNet normalization; None for blank lines."""
-    return [stable_hash(normal) if normal else None for normal in lines or normalized_lines(text)]
+    """Per line of `text` (split on "\\n"), the 63-bit hash (`key63`) of its ccNet normalization; None for
+    blank lines. 63 bits, not 64: Beam's coder writes an int64 in a few bytes and pickles a larger one."""
+    return [key63(normal) if normal else None for normal in lines or normalized_lines(text)]
 
 
 def _protected_blocks(lines: list[str], protect: Callable[[str], bool]) -> list[bool]:
