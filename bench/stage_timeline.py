@@ -23,6 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.vs_datatrove import tree_cpu  # noqa: E402
+
 BIG_S = 0.3
 SAMPLE_S = 0.5
 
@@ -63,41 +65,29 @@ def report(rows: list, total: float, small_shown: int) -> None:
 
 
 class ProcessSampler(threading.Thread):
-    """CPU seconds of this process and its descendants (the worker server, its workers), read from /proc
-    every SAMPLE_S. Started once the worker server is up: a thread before would make the server spawned."""
+    """CPU seconds of this process and its descendants (the worker server, its workers), every SAMPLE_S.
+    Started once the worker server is up: a thread before would make the server spawned."""
 
     def __init__(self, started: float):
+        import psutil
+
         super().__init__(name="process-sampler", daemon=True)
         self.started = started
         self.samples: list[tuple[float, dict[int, tuple[int, float]]]] = []  # (t, {pid: (depth, cpu s)})
         self._done = threading.Event()
-        self._tick = os.sysconf("SC_CLK_TCK")
+        self._root = psutil.Process()
 
     def run(self) -> None:
         while not self._done.wait(SAMPLE_S):
-            self.samples.append((time.perf_counter() - self.started, self._tree()))
+            self._sample()
 
     def stop(self) -> None:
         self._done.set()
         self.join()
-        self.samples.append((time.perf_counter() - self.started, self._tree()))
+        self._sample()
 
-    def _tree(self) -> dict[int, tuple[int, float]]:
-        stats = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    with open(f"/proc/{entry}/stat") as handle:
-                        fields = handle.read().rsplit(")", 1)[1].split()
-                except OSError:  # ended since the listing
-                    continue
-                stats[int(entry)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / self._tick)
-        tree, pending = {}, [(os.getpid(), 0)]
-        while pending:
-            pid, depth = pending.pop()
-            tree[pid] = (depth, stats[pid][1])
-            pending.extend((child, depth + 1) for child, (ppid, _) in stats.items() if ppid == pid)
-        return tree
+    def _sample(self) -> None:
+        self.samples.append((time.perf_counter() - self.started, tree_cpu(self._root)))
 
 
 def report_processes(samples: list) -> None:
@@ -139,7 +129,7 @@ def main() -> int:
     )
     parser.add_argument("--small", type=int, default=10, help="how many of the slowest small stages to list")
     parser.add_argument("--json", type=Path, help="also write the stages as JSON (name, start, end, bytes)")
-    parser.add_argument("--processes", action="store_true", help="also sample each process's CPU (Linux)")
+    parser.add_argument("--processes", action="store_true", help="also sample each process's CPU")
     parser.add_argument("curate", nargs=argparse.REMAINDER, help="-- and the `curate` arguments")
     args = parser.parse_args()
     curate = args.curate[1:] if args.curate[:1] == ["--"] else args.curate

@@ -112,6 +112,25 @@ def datatrove_python(venv: Path) -> str:
     return str(python)
 
 
+def tree_cpu(root) -> dict[int, tuple[int, float]]:
+    """{pid: (depth below `root`, CPU seconds so far)} of the psutil process `root` and its descendants."""
+    import psutil
+
+    found: dict[int, tuple[int, float]] = {}
+    try:
+        procs = [root, *root.children(recursive=True)]  # each parent before its children
+    except psutil.NoSuchProcess:
+        return found
+    for proc in procs:
+        try:
+            depth = 0 if proc is root else found[proc.ppid()][0] + 1
+            times = proc.cpu_times()
+        except (psutil.Error, KeyError):  # it ended, or its parent did
+            continue
+        found[proc.pid] = (depth, times.user + times.system)
+    return found
+
+
 def timed(cmd: list[str], cwd: Path | str) -> tuple[float, float]:
     """(wall seconds, CPU seconds of the process and all its descendants, sampled every 0.2 s)."""
     import psutil
@@ -120,16 +139,7 @@ def timed(cmd: list[str], cwd: Path | str) -> tuple[float, float]:
     child = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root, cpu = psutil.Process(child.pid), {}
     while child.poll() is None:
-        try:
-            procs = [root, *root.children(recursive=True)]
-        except psutil.NoSuchProcess:
-            break
-        for proc in procs:
-            try:
-                times = proc.cpu_times()
-                cpu[proc.pid] = times.user + times.system
-            except psutil.Error:
-                pass
+        cpu.update((pid, seconds) for pid, (_, seconds) in tree_cpu(root).items())
         time.sleep(0.2)
     wall = time.perf_counter() - started
     if child.returncode:
